@@ -1,0 +1,36 @@
+# The two commands of the README:  make demo   |   make test
+# Everything they need (virtualenv, package, Pulumi engine) is prepared on the way, idempotently.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(CURDIR)/$(VENV)/bin/python
+# The engine runs offline: no update checks, no plugin downloads; .engine/bin first on PATH.
+export PATH := $(CURDIR)/.engine/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export PULUMI_SKIP_UPDATE_CHECK := true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
+export PULUMI_PYTHON_CMD := $(PY)
+
+.PHONY: demo test bench engine venv clean
+.DEFAULT_GOAL := demo
+
+$(VENV)/.installed: setup.py constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+engine: venv
+	@tools/engine/ensure-engine.sh $(PY)
+
+demo: engine
+	$(PY) examples/demo.py
+
+test: engine
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: engine
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .engine .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Access and configuration policies as Pulumi resources."""

@@ -1,0 +1,95 @@
+"""Shared model machinery: field markers, the canonical form, and camelCase/snake_case names.
+
+Behaviour is declared next to the field (``Field(json_schema_extra=...)``) and read by generic code:
+
+- ``REPLACE``   changing the field replaces the object (identity: path parameter or natural key).
+- ``COMPUTED``  optional and server-defaulted: left out of the inputs, the server's value is kept
+                 and never shown as a change (Terraform's Optional+Computed).
+- ``READ_ONLY`` set by the server only; never sent, never compared.
+- ``UNORDERED`` a list whose order carries no meaning (members, tags, label values...).
+- ``SECRET``    never logged or shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+REPLACE = {"replace": True}
+COMPUTED = {"computed": True}
+READ_ONLY = {"read_only": True}
+UNORDERED = {"unordered": True}
+
+
+def marked(*markers: dict[str, bool]) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for m in markers:
+        out.update(m)
+    return out
+
+
+def camel_to_snake(name: str) -> str:
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+class StrictModel(BaseModel):
+    """What users declare and what we send: unknown fields are errors (they catch typos)."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True,
+                              str_strip_whitespace=False)
+
+
+class LenientModel(BaseModel):
+    """What servers return: unknown fields are kept, nothing is rejected for being new."""
+
+    model_config = ConfigDict(extra="allow", validate_by_name=True, validate_by_alias=True)
+
+
+def field_flag(model: type[BaseModel], name: str, flag: str) -> bool:
+    extra = model.model_fields[name].json_schema_extra
+    return bool(isinstance(extra, dict) and extra.get(flag))
+
+
+def fields_with(model: type[BaseModel], flag: str) -> list[str]:
+    return [n for n in model.model_fields if field_flag(model, n, flag)]
+
+
+def _parse_json_object(value: Any) -> Any:
+    """`condition` arrives as an object from most servers and as a JSON string from some."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return {}
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"must be an object or a JSON string holding one ({exc.msg})") from None
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_parse_json_object)]
+
+
+def _parse_timestamp(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 date-time such as 2025-08-31T16:02:16.736Z") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _format_timestamp(value: datetime) -> str:
+    text = value.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+# A date-time that compares by instant: "…16:02:16.736Z" and "…16:02:16.736000+00:00" are equal.
+Timestamp = Annotated[datetime, BeforeValidator(_parse_timestamp), PlainSerializer(_format_timestamp, return_type=str)]

@@ -1,0 +1,67 @@
+"""Payloads of the NCCM configuration-policy API (``/ux/nccm/configuration_policies/``).
+
+The wire is snake_case already, so Python names are the wire names. ``policyid`` and
+``organization`` are required (max 25 characters) and together form the natural key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from ._base import COMPUTED, READ_ONLY, REPLACE, UNORDERED, LenientModel, StrictModel, Timestamp
+
+_MAX_KEY = 25
+
+
+class ConfigurationPolicyArgs(StrictModel):
+    """The writable fields of a configuration policy, as users declare them and as we send them."""
+
+    policyid: str = Field(min_length=1, max_length=_MAX_KEY, json_schema_extra=REPLACE)
+    organization: str = Field(min_length=1, max_length=_MAX_KEY, json_schema_extra=REPLACE)
+    name: str = ""
+    description: str = ""
+    processid: int | None = Field(None, json_schema_extra=COMPUTED)
+    associate_users: str = ""
+    associate_groups: str = ""
+    associated_rules: str = ""
+    associated_rule_groups: list[Any] = Field(default_factory=list, json_schema_extra=UNORDERED)
+    policy_schedule: dict[str, Any] = Field(default_factory=dict)
+    assigned_users: list[Any] = Field(default_factory=list, json_schema_extra=UNORDERED)
+    assigned_group: list[Any] = Field(default_factory=list, json_schema_extra=UNORDERED)
+    # Documented as writable, but run state the server keeps: compared only when declared.
+    lastupdatetime: Timestamp | None = Field(None, json_schema_extra=COMPUTED)
+    activated_by: str | None = Field(None, json_schema_extra=COMPUTED)
+    activation_time: Timestamp | None = Field(None, json_schema_extra=COMPUTED)
+    activation_remarks: str | None = Field(None, json_schema_extra=COMPUTED)
+    lastaction: Timestamp | None = Field(None, json_schema_extra=COMPUTED)
+    nextaction: Timestamp | None = Field(None, json_schema_extra=COMPUTED)
+    progress: int | None = Field(None, json_schema_extra=COMPUTED)
+    starttime: int | None = Field(None, json_schema_extra=COMPUTED)
+    endtime: int | None = Field(None, json_schema_extra=COMPUTED)
+    created_by: str | None = Field(None, json_schema_extra=COMPUTED)
+    modified_by: str | None = Field(None, json_schema_extra=COMPUTED)
+    is_deleted: bool | None = Field(None, json_schema_extra=COMPUTED)
+
+
+class ConfigurationPolicyRecord(LenientModel):
+    """A configuration policy as the server returns it: read-only fields included, unknown kept."""
+
+    id: str = Field(json_schema_extra=READ_ONLY)
+    status: str | None = None
+    creationtime: str | None = None
+    last_update_time: str | None = None
+    next_action_time: str | None = None
+    last_action_time: str | None = None
+    is_private: str | None = None
+    rule_description: str | None = None
+    schedule_descr: str | None = None
+    visibility: str | None = None
+    policyid: str | None = None
+    organization: str | None = None
+
+
+# Read-only fields of the document: ignored when sent, always returned.
+NCCM_READ_ONLY = ("id", "status", "creationtime", "last_update_time", "next_action_time", "last_action_time",
+                  "is_private", "rule_description", "schedule_descr", "visibility")

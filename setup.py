@@ -1,0 +1,26 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="pulumi_policies",
+    version="0.1.0",
+    description="Access and configuration policies (NCCM configuration policies, resource-manager "
+    "profile and resource policies) as Pulumi resources, with an embedded API server for tests and demos.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["pulumi_policies", "pulumi_policies.*"]),
+    package_data={"pulumi_policies": ["py.typed"]},
+    install_requires=[
+        "pulumi>=3.259.0",
+        "pulumi-policy>=1.21.0",
+        "httpx>=0.28.1",
+        "pydantic>=2.11",
+        "fastapi>=0.115",
+        "uvicorn>=0.34",
+    ],
+    extras_require={
+        "test": ["pytest>=8.3", "pytest-timeout>=2.3", "hypothesis>=6.130", "ruff>=0.11"],
+    },
+    entry_points={"console_scripts": ["pulumi-policies=pulumi_policies.cli:main"]},
+    classifiers=["Programming Language :: Python :: 3", "Typing :: Typed"],
+)
