@@ -1,0 +1,23 @@
+"""httpx wire clients of the two policy APIs: HTTP, retries, timeouts and error mapping, nothing of Pulumi."""
+
+from ._base import APIClient, Redactor, segment
+from .errors import (
+    APIConnectionError,
+    APIResponseError,
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    PolicyAPIError,
+    RateLimitError,
+    ServerError,
+)
+from .nccm import ConfigurationPolicies
+from .resource_manager import PolicyCollection
+
+__all__ = [
+    "APIClient", "APIConnectionError", "APIResponseError", "APIStatusError", "AuthenticationError",
+    "BadRequestError", "ConfigurationPolicies", "ConflictError", "NotFoundError", "PolicyAPIError",
+    "PolicyCollection", "RateLimitError", "Redactor", "ServerError", "segment",
+]

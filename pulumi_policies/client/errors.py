@@ -1,0 +1,125 @@
+"""The exception tree of the wire clients. Every message is whole: call, status, server's words, what to do.
+
+    PolicyAPIError
+    ├── APIConnectionError          no response (refused, reset, dropped, timed out)
+    ├── APIResponseError            a response we cannot use (not JSON, wrong shape, no id)
+    └── APIStatusError              an HTTP error status; carries method, url, status, body
+        ├── BadRequestError         400, 422
+        ├── AuthenticationError     401, 403
+        ├── NotFoundError           404
+        ├── ConflictError           409 (and 400s that say "already exists")
+        ├── RateLimitError          429
+        └── ServerError             5xx
+
+Secrets are redacted by the client before an exception is built (see ``redact``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+
+class PolicyAPIError(Exception):
+    """Base of every error the wire clients raise."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+
+
+class APIConnectionError(PolicyAPIError):
+    """No HTTP response arrived."""
+
+
+class APIResponseError(PolicyAPIError):
+    """A response arrived but cannot be used."""
+
+
+class APIStatusError(PolicyAPIError):
+    """The server answered with an error status."""
+
+    hint = ""
+
+    def __init__(self, message: str, *, method: str, url: str, status: int, body: Any, server_message: str) -> None:
+        super().__init__(message, method=method, url=url)
+        self.status = status
+        self.body = body
+        self.server_message = server_message
+
+
+class BadRequestError(APIStatusError):
+    hint = "Fix the value the server names and run again."
+
+
+class AuthenticationError(APIStatusError):
+    hint = ("Check the credentials: pulumi config set --secret pulumi-policies:nccmApiKey / "
+            "pulumi-policies:resourceManagerToken, or PULUMI_POLICIES_NCCM_API_KEY / PULUMI_POLICIES_RM_TOKEN.")
+
+
+class NotFoundError(APIStatusError):
+    hint = "The object does not exist (any more); `pulumi refresh` drops objects deleted by hand."
+
+
+class ConflictError(APIStatusError):
+    hint = "An object with the same name already exists; adopt it with import_id=\"<its id>\" or rename yours."
+
+
+class RateLimitError(APIStatusError):
+    hint = "The server kept rate-limiting after every retry; lower --parallel or raise the retry budget."
+
+
+class ServerError(APIStatusError):
+    hint = "The server failed after every retry; run again later (nothing is lost: state records what was applied)."
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError, 422: BadRequestError, 401: AuthenticationError, 403: AuthenticationError,
+    404: NotFoundError, 409: ConflictError, 429: RateLimitError,
+}
+
+
+def server_message(body: Any, text: str) -> str:
+    """The server's own words, from any of the error shapes these APIs use."""
+    if isinstance(body, dict):
+        for key in ("error", "detail", "message", "errorMessage"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+        # DRF field errors: {"policyid": ["Ensure this field has no more than 25 characters."]}
+        parts = [f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items()]
+        if parts:
+            return "; ".join(parts)
+    if isinstance(body, list) and body:
+        return "; ".join(map(str, body))
+    text = " ".join(text.split())
+    if text.lower().startswith(("<!doctype", "<html")):
+        return f"an HTML page ({len(text)} characters), not an API response"
+    return text[:300] or "no message"
+
+
+def parse_body(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def make_status_error(response: httpx.Response, redact: Any) -> APIStatusError:
+    """Map an error response to its exception class, with a message that says what to do."""
+    status = response.status_code
+    body = parse_body(response)
+    said = redact(server_message(body, response.text))
+    cls = _STATUS_CLASSES.get(status) or (ServerError if status >= 500 else APIStatusError)
+    if cls is BadRequestError and "already exist" in said.lower():
+        cls = ConflictError
+    method, url = response.request.method, redact(str(response.request.url))
+    message = f"{method} {url} answered HTTP {status}: {said}."
+    if cls.hint:
+        message += f" {cls.hint}"
+    return cls(message, method=method, url=url, status=status, body=body, server_message=said)

@@ -1,0 +1,69 @@
+"""The NCCM configuration-policy collection (``/ux/nccm/configuration_policies/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._base import APIClient, items_of, segment
+from .errors import APIResponseError, NotFoundError
+
+BASE = "/ux/nccm/configuration_policies/"
+# How many of the newest policies one look-up reads when finding a policy just created (POST answers
+# 201 with no body). One page normally suffices; more pages are read only while others create at once.
+NEWEST_PAGE = 25
+NEWEST_PAGES = 4
+
+
+def authorization(api_key: str) -> str:
+    return api_key  # the documented header is the bare key (``ApiKey <key>`` is accepted too)
+
+
+class ConfigurationPolicies:
+    def __init__(self, client: APIClient) -> None:
+        self.client = client
+
+    def list(self, *, page: int = 1, items_per_page: int = 100, sort: str | None = None,
+             reverse: bool | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"items_per_page": items_per_page, "page": page}
+        if sort:
+            params["sort"] = sort
+        if reverse is not None:
+            params["reverse"] = "true" if reverse else "false"
+        return items_of(self.client.json("GET", BASE, params=params), "configuration policies")
+
+    def create(self, body: dict[str, Any]) -> None:
+        self.client.request("POST", BASE, json=body, ok=(200, 201, 204))
+
+    def retrieve(self, policy_id: str) -> dict[str, Any] | None:
+        try:
+            return self._record(self.client.json("GET", f"{BASE}{segment(policy_id)}/"))
+        except NotFoundError:
+            return None
+
+    def replace(self, policy_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """PUT (full replace). Returns the stored object when the server sends it back."""
+        response = self.client.json("PUT", f"{BASE}{segment(policy_id)}/", json=body)
+        return self._record(response) if response else None
+
+    def delete(self, policy_id: str) -> None:
+        try:
+            self.client.request("DELETE", f"{BASE}{segment(policy_id)}/")
+        except NotFoundError:
+            pass  # already gone: what delete wanted
+
+    def find(self, policyid: str, organization: str) -> dict[str, Any] | None:
+        """The policy with this natural key, looked for among the newest: cost independent of the total."""
+        for page in range(1, NEWEST_PAGES + 1):
+            items = self.list(page=page, items_per_page=NEWEST_PAGE, sort="creationtime", reverse=True)
+            for item in items:
+                if item.get("policyid") == policyid and item.get("organization") == organization:
+                    return self._record(item)
+            if len(items) < NEWEST_PAGE:
+                break
+        return None
+
+    @staticmethod
+    def _record(body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not body.get("id"):
+            raise APIResponseError("a configuration policy came back without an 'id'")
+        return body

@@ -1,0 +1,98 @@
+"""The canonical form of a payload: what two values must share to count as equal.
+
+Driven by the field markers of the models (see ``_base``): read-only fields are left out,
+UNORDERED lists (and the value lists of UNORDERED mappings) are sorted, empty values (None, "",
+[], {}) are left out, date-times compare by instant, camelCase and snake_case keys are the same key.
+It works on plain dicts (user inputs, server records, Pulumi state alike) and never rejects one:
+validation is ``check``'s job, comparison is this module's.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from datetime import datetime
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel
+
+from ._base import _format_timestamp, _parse_json_object, _parse_timestamp, field_flag
+
+EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The alternatives of an annotation, Annotated and Optional removed."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        out: list[Any] = []
+        for arg in typing.get_args(annotation):
+            if arg is not type(None):
+                out.extend(_unwrap(arg))
+        return out
+    return [annotation]
+
+
+def _is_model(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, BaseModel)
+
+
+def _matches(model: type[BaseModel], raw: dict[str, Any]) -> bool:
+    for name, field in model.model_fields.items():
+        literal = [a for a in _unwrap(field.annotation) if typing.get_origin(a) is Literal]
+        if literal:
+            value = raw.get(name, raw.get(field.alias or name))
+            if value not in typing.get_args(literal[0]):
+                return False
+    return True
+
+
+def _value(annotation: Any, raw: Any, unordered: bool = False) -> Any:
+    if raw is None:
+        return None
+    options = _unwrap(annotation)
+    models = [t for t in options if _is_model(t)]
+    if models and isinstance(raw, dict):
+        model = next((m for m in models if _matches(m, raw)), models[0])
+        return canonical(model, raw)
+    for t in options:
+        origin = typing.get_origin(t)
+        if origin is list and isinstance(raw, list):
+            (item,) = typing.get_args(t) or (Any,)
+            items = [_value(item, x) for x in raw]
+            return sorted(items, key=_sort_key) if unordered else items
+        if origin is dict and isinstance(raw, (dict, str)):
+            raw = _parse_json_object(raw) if isinstance(raw, str) else raw
+            if not isinstance(raw, dict):
+                return raw
+            _, item = typing.get_args(t) or (str, Any)
+            return {k: _value(item, raw[k], unordered) for k in sorted(raw)}
+        if t is datetime and isinstance(raw, (str, datetime)):
+            try:
+                return _format_timestamp(_parse_timestamp(raw))
+            except ValueError:
+                return raw
+    if isinstance(raw, list) and unordered:
+        return sorted(raw, key=_sort_key)
+    return raw
+
+
+def canonical(model: type[BaseModel], data: dict[str, Any], *, only: typing.Iterable[str] | None = None) -> dict[str, Any]:
+    """The canonical form of `data` seen through `model` (fields limited to `only` when given)."""
+    out: dict[str, Any] = {}
+    names = set(only) if only is not None else None
+    for name, field in model.model_fields.items():
+        if field_flag(model, name, "read_only") or (names is not None and name not in names):
+            continue
+        raw = data.get(name, data.get(field.alias)) if field.alias else data.get(name)
+        value = _value(field.annotation, raw, field_flag(model, name, "unordered"))
+        if value not in EMPTY:
+            out[name] = value
+    return out

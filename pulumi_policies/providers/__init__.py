@@ -1,0 +1,22 @@
+"""Pulumi dynamic providers: one generic engine (engine.py), one spec per resource (specs.py)."""
+
+from .engine import PolicyProvider, PolicyProviderError
+from .specs import CONFIGURATION_POLICY, PROFILE_POLICY, RESOURCE_POLICY, ResourceSpec
+
+
+class ConfigurationPolicyProvider(PolicyProvider):
+    spec = CONFIGURATION_POLICY
+
+
+class ProfilePolicyProvider(PolicyProvider):
+    spec = PROFILE_POLICY
+
+
+class ResourcePolicyProvider(PolicyProvider):
+    spec = RESOURCE_POLICY
+
+
+__all__ = [
+    "ConfigurationPolicyProvider", "PolicyProvider", "PolicyProviderError", "ProfilePolicyProvider",
+    "ResourcePolicyProvider", "ResourceSpec",
+]

@@ -1,0 +1,301 @@
+"""The one dynamic-provider engine behind all three resources: check, diff, create, read, update, delete.
+
+What differs between resources is a ``ResourceSpec`` (specs.py). Facts of the Pulumi protocol
+this relies on (pulumi 3.259, ``pulumi/dynamic/__main__.py``):
+- ``diff`` gets the old *outputs* and the new checked inputs;
+- ``update`` outputs replace all outputs; ``read`` may return inputs for later diffs, and an empty
+  id drops the object from state;
+- the provider object is pickled into state: it carries no attributes (credentials live in
+  ``settings``), and its class lives in this installed module so it pickles by reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import ValidationError
+
+from .. import settings
+from ..client.errors import APIConnectionError, ConflictError, PolicyAPIError, ServerError
+from ..models import camel_to_snake, field_flag
+from ..models.canonical import canonical
+from .specs import ResourceSpec
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's placeholder for values known after apply
+IMPORT_ID = "import_id"
+CREATE_ATTEMPTS = 3
+
+
+class PolicyProviderError(Exception):
+    """A failed operation, said whole: which object, which call, the status, the server's words, what to do."""
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(v) for v in value)
+    return value == UNKNOWN
+
+
+def _user_props(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if not k.startswith("__") and v is not None}
+
+
+class PolicyProvider(ResourceProvider):
+    """Generic CRUD over a ResourceSpec. Subclasses only name their spec."""
+
+    spec: ClassVar[ResourceSpec]
+    # Nothing secret is ever on this object, so its pickle in the state needs no encryption (and is smaller).
+    serialize_as_secret_always = False
+
+    # -- configuration --------------------------------------------------------------------------
+    def configure(self, req: ConfigureRequest) -> None:
+        settings.configure(req.config)
+
+    # -- the spec's fields ------------------------------------------------------------------------
+    @property
+    def _fields(self) -> list[str]:
+        model = self.spec.args_model
+        return [n for n in model.model_fields if not field_flag(model, n, "read_only")]
+
+    def _flag(self, name: str, flag: str) -> bool:
+        return field_flag(self.spec.args_model, name, flag)
+
+    def _body(self, inputs: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The request body for these inputs: every writable field, cleared ones sent empty.
+
+        Computed fields go only when declared; on a full replace (PUT) undeclared computed fields
+        carry the server's current value so that the replace does not reset them.
+        """
+        model = self.spec.args_model
+        body: dict[str, Any] = {}
+        for name in self._fields:
+            if name in self.spec.scope_fields:
+                continue
+            if name in inputs:
+                value = inputs[name]
+            elif self._flag(name, "computed"):
+                if not (self.spec.full_replace and olds and olds.get(name) is not None):
+                    continue
+                value = olds[name]
+            else:
+                default = model.model_fields[name].get_default(call_default_factory=True)
+                value = default.model_dump(mode="json") if hasattr(default, "model_dump") else default
+            body[name] = value
+        if not self.spec.wire_by_alias:
+            return body
+        validated = model.model_validate({**body, **{f: inputs[f] for f in self.spec.scope_fields}})
+        return validated.model_dump(mode="json", by_alias=True, include=set(body))
+
+    def _outputs(self, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
+        """Every field the server returned, snake_case, plus the scope; the remote id under id_output."""
+        outs: dict[str, Any] = {}
+        for key, value in record.items():
+            if key == "id":
+                continue
+            outs[camel_to_snake(key)] = _snake_keys(value) if key in ("members", "settings") else value
+        if self.spec.id_output:
+            outs[self.spec.id_output] = record["id"]
+        outs.update({f: scope[f] for f in self.spec.scope_fields})
+        return outs
+
+    def _fail(self, inputs: dict[str, Any], action: str, exc: Exception) -> PolicyProviderError:
+        text = str(exc)
+        for secret in settings.known_secrets():
+            text = text.replace(secret, "[REDACTED]")
+        return PolicyProviderError(f"{self.spec.describe(inputs)}: {action} failed: {text}")
+
+    # -- check -------------------------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = _user_props(news)
+        import_id = inputs.pop(IMPORT_ID, None)
+        failures: list[CheckFailure] = []
+        if import_id is not None and import_id != UNKNOWN and (not isinstance(import_id, str) or not import_id):
+            failures.append(CheckFailure(IMPORT_ID, f"{self.spec.kind}.import_id must be a non-empty string "
+                                                    "(the id of the existing object to adopt)"))
+        try:
+            validated = self.spec.args_model.model_validate(inputs)
+            checked = canonical(self.spec.args_model, validated.model_dump(mode="json", exclude_unset=True))
+        except ValidationError as exc:
+            checked = canonical(self.spec.args_model, inputs)
+            for error in exc.errors():
+                loc = error["loc"]
+                if _contains_unknown(_at(inputs, loc)) or (error["type"] == "missing" and _missing_is_unknown(inputs)):
+                    continue  # decided once the value is known
+                path = _path(loc)
+                reason = error["msg"].removeprefix("Value error, ")
+                failures.append(CheckFailure(str(loc[0]) if loc else "",
+                                             f"{self.spec.kind}.{path}: {reason} (got {_show(error.get('input'))})"))
+        # Values the engine does not know yet are passed through untouched.
+        for key, value in inputs.items():
+            if _contains_unknown(value):
+                checked[camel_to_snake(key) if key not in self.spec.args_model.model_fields else key] = value
+        if import_id is not None:
+            checked[IMPORT_ID] = import_id
+        return CheckResult(checked, failures)
+
+    # -- diff --------------------------------------------------------------------------------------
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        news = _user_props(news)
+        olds = _user_props(olds)
+        replaces = [f for f in self._fields if self._flag(f, "replace") and news.get(f) != olds.get(f)]
+        compared = [f for f in self._fields if f not in replaces and (f in news or not self._flag(f, "computed"))]
+        unknown = [f for f in compared if _contains_unknown(news.get(f))]
+        want = canonical(self.spec.args_model, news, only=compared)
+        have = canonical(self.spec.args_model, olds, only=compared)
+        changed = [f for f in compared if f in unknown or want.get(f) != have.get(f)]
+        return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
+
+    # -- create ------------------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = _user_props(props)
+        import_id = inputs.pop(IMPORT_ID, None)
+        scope = {f: inputs[f] for f in self.spec.scope_fields}
+        try:
+            remote = self.spec.remote(scope)
+            if import_id:
+                record = self._adopt(remote, import_id, inputs)
+            else:
+                record = self._create(remote, inputs)
+        except PolicyAPIError as exc:
+            raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
+        except settings.ConfigurationError as exc:
+            raise PolicyProviderError(f"{self.spec.describe(inputs)}: {exc}") from None
+        return CreateResult(self.spec.pulumi_id(scope, record["id"]), self._outputs(record, scope))
+
+    def _create(self, remote: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+        """POST once; when the answer is lost or a 5xx, look the object up before sending again."""
+        body = self._body(inputs)
+        ambiguous = False
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return remote.create(body)
+            except (APIConnectionError, ServerError):
+                ambiguous = True
+                found = remote.find(inputs)
+                if found is not None:
+                    return found  # the lost attempt landed: adopt it rather than make a duplicate
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+            except ConflictError as exc:
+                found = remote.find(inputs)
+                if ambiguous and found is not None:
+                    return found
+                where = f" (id {found['id']!r})" if found else ""
+                raise ConflictError(
+                    f"{exc.message.split(' An object with')[0]} {self.spec.describe(inputs)} already exists{where}; "
+                    f"adopt it with import_id={found['id']!r} or choose another {'/'.join(self.spec.natural_key)}."
+                    if found else exc.message,
+                    method=exc.method, url=exc.url, status=exc.status, body=exc.body,
+                    server_message=exc.server_message) from None
+        raise AssertionError("unreachable")
+
+    def _adopt(self, remote: Any, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        record = remote.retrieve(import_id)
+        if record is None:
+            raise PolicyProviderError(
+                f"{self.spec.describe(inputs)}: import_id {import_id!r} names no existing {self.spec.kind}. "
+                "Check the id (pulumi-policies export lists them) or remove import_id to create a new one.")
+        scope = {f: inputs[f] for f in self.spec.scope_fields}
+        current = self._outputs(record, scope)
+        if self.diff("", current, inputs).changes:
+            record = self._update(remote, record["id"], current, inputs)
+        return record
+
+    # -- read --------------------------------------------------------------------------------------
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = _user_props(props)
+        try:
+            scope, remote_id = self.spec.parse_id(id_)
+            scope = {f: scope.get(f, props.get(f)) for f in self.spec.scope_fields}
+            record = self.spec.remote(scope).retrieve(remote_id)
+        except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
+            raise self._fail(props or {"id": id_}, f"read of {id_!r}", exc) from None
+        if record is None:
+            return ReadResult(id_="", outs={})  # deleted out of band: drop it from state
+        outs = self._outputs(record, scope)
+        inputs = canonical(self.spec.args_model, outs)
+        return ReadResult(id_=id_, outs=outs, inputs=inputs)
+
+    # -- update ------------------------------------------------------------------------------------
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = _user_props(news)
+        inputs.pop(IMPORT_ID, None)
+        olds = _user_props(olds)
+        try:
+            scope, remote_id = self.spec.parse_id(id_)
+            record = self._update(self.spec.remote(scope), remote_id, olds, inputs)
+        except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
+            raise self._fail(inputs, "update", exc) from None
+        return UpdateResult(self._outputs(record, scope))
+
+    def _update(self, remote: Any, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        body = self._body(inputs, olds)
+        record = remote.update(remote_id, body)
+        if record is not None:
+            return record
+        # 204, no body: the object is what it was with the body applied (server-set fields as last read).
+        merged = {k: v for k, v in olds.items() if k != self.spec.id_output}
+        merged.update({camel_to_snake(k): _snake_keys(v) for k, v in body.items()})
+        merged["id"] = remote_id
+        return merged
+
+    # -- delete ------------------------------------------------------------------------------------
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        props = _user_props(props)
+        try:
+            scope, remote_id = self.spec.parse_id(id_)
+            self.spec.remote(scope).delete(remote_id)  # a 404 is success: it is gone either way
+        except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
+            raise self._fail(props, "delete", exc) from None
+
+
+def _snake_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {camel_to_snake(k): _snake_keys(v) if k != "filter" else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [_snake_keys(v) for v in value]
+    return value
+
+
+def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _missing_is_unknown(inputs: dict[str, Any]) -> bool:
+    return any(_contains_unknown(v) for v in inputs.values())
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("ITSM", "JUSTIFICATION"):
+            continue  # the discriminated-union branch pydantic names; the index says which setting
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,62 @@
+"""ResourcePolicy: a resource-manager policy (``/api/resource-manager/policies``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+import pulumi
+from typing_extensions import NotRequired, Unpack
+
+from ..models import PolicyRecord
+from ..providers import ResourcePolicyProvider
+from ._base import PolicyResource, output_names
+
+
+class MemberArgs(TypedDict, total=False):
+    id: str
+    name: str
+
+
+class MembersArgs(TypedDict, total=False):
+    tags: list[MemberArgs]
+    users: list[MemberArgs]
+    service_identities: list[MemberArgs]
+
+
+class PolicyArgs(TypedDict):
+    """The writable fields of a resource-manager policy (camelCase wire names are accepted too)."""
+
+    name: pulumi.Input[str]
+    description: NotRequired[pulumi.Input[str]]
+    is_active: NotRequired[pulumi.Input[bool]]
+    is_draft: NotRequired[pulumi.Input[bool]]
+    is_read_only: NotRequired[pulumi.Input[bool]]
+    condition: NotRequired[pulumi.Input[dict[str, Any] | str]]
+    resource: NotRequired[pulumi.Input[str]]
+    access_level: NotRequired[pulumi.Input[str]]
+    access_type: NotRequired[pulumi.Input[Literal["Allow", "Deny"]]]
+    consumer: NotRequired[pulumi.Input[str]]
+    settings: NotRequired[pulumi.Input[list[dict[str, Any]]]]
+    members: NotRequired[pulumi.Input[MembersArgs]]
+    resource_labels: NotRequired[pulumi.Input[dict[str, list[str]]]]
+    import_id: NotRequired[pulumi.Input[str]]
+
+
+class ResourcePolicy(PolicyResource, module="pulumi_policies", name="ResourcePolicy"):
+    """A resource policy: who (members) may reach which resources (labels), with which settings.
+
+    Replaced when: never (a rename is an in-place update). Pulumi id: the policy id.
+    """
+
+    _provider_class = ResourcePolicyProvider
+    _output_names = output_names(ResourcePolicyProvider, PolicyRecord)
+
+    policy_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    members: pulumi.Output[dict[str, Any]]
+    settings: pulumi.Output[list[dict[str, Any]]]
+    resource_labels: pulumi.Output[dict[str, list[str]]]
+
+    def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None,
+                 **kwargs: Unpack[PolicyArgs]) -> None:
+        super().__init__(resource_name, opts, **kwargs)

@@ -1,0 +1,124 @@
+"""Where endpoints and credentials come from: stack config first, then the environment.
+
+| stack config (namespace ``pulumi-policies``) | environment                       |
+|----------------------------------------------|-----------------------------------|
+| nccmUrl                                      | PULUMI_POLICIES_NCCM_URL          |
+| nccmApiKey (secret)                          | PULUMI_POLICIES_NCCM_API_KEY      |
+| resourceManagerUrl                           | PULUMI_POLICIES_RM_URL            |
+| resourceManagerToken (secret)                | PULUMI_POLICIES_RM_TOKEN          |
+| caBundle (path of a PEM CA bundle)           | PULUMI_POLICIES_CA_BUNDLE         |
+| insecureSkipVerify ("true" to turn TLS checks off) | PULUMI_POLICIES_INSECURE_SKIP_VERIFY |
+| requestTimeout (seconds)                     | PULUMI_POLICIES_REQUEST_TIMEOUT   |
+
+Values are read in the provider process (``configure()`` or at call time) and kept in this module,
+never on the provider object: that object is pickled into the Pulumi state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .client import APIClient
+from .client import nccm as nccm_wire
+from .client import resource_manager as rm_wire
+
+NAMESPACE = "pulumi-policies"
+_KEYS = {  # config key -> environment variable
+    "nccmUrl": "PULUMI_POLICIES_NCCM_URL",
+    "nccmApiKey": "PULUMI_POLICIES_NCCM_API_KEY",
+    "resourceManagerUrl": "PULUMI_POLICIES_RM_URL",
+    "resourceManagerToken": "PULUMI_POLICIES_RM_TOKEN",
+    "caBundle": "PULUMI_POLICIES_CA_BUNDLE",
+    "insecureSkipVerify": "PULUMI_POLICIES_INSECURE_SKIP_VERIFY",
+    "requestTimeout": "PULUMI_POLICIES_REQUEST_TIMEOUT",
+}
+SECRET_KEYS = ("nccmApiKey", "resourceManagerToken")
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or wrong; the message says which and how to set it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, str]
+
+    def get(self, key: str) -> str | None:
+        value = self.values.get(key)
+        return value if value not in (None, "") else os.environ.get(_KEYS[key]) or None
+
+    def require(self, key: str, what: str) -> str:
+        value = self.get(key)
+        if not value:
+            secret = " --secret" if key in SECRET_KEYS else ""
+            raise ConfigurationError(
+                f"No {what} configured. Set it with `pulumi config set{secret} {NAMESPACE}:{key} <value>` "
+                f"or the environment variable {_KEYS[key]}.")
+        return value
+
+    def http_options(self) -> dict[str, Any]:
+        verify: bool | str = True
+        if (self.get("insecureSkipVerify") or "").lower() == "true":
+            verify = False
+        elif self.get("caBundle"):
+            verify = self.get("caBundle") or True
+        timeout = float(self.get("requestTimeout") or 30)
+        return {"verify": verify, "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0))}
+
+
+_lock = threading.Lock()
+_config: dict[str, str] = {}
+_clients: dict[tuple[str, ...], APIClient] = {}
+
+
+def configure(config: Any) -> None:
+    """Take the stack's config (a ``pulumi.dynamic.Config`` or a mapping) for this provider process."""
+    values: dict[str, str] = {}
+    for key in _KEYS:
+        full = f"{NAMESPACE}:{key}"
+        value = config.get(full) if config is not None else None
+        if value is not None:
+            values[key] = str(value)
+    with _lock:
+        _config.clear()
+        _config.update(values)
+
+
+def current() -> Settings:
+    with _lock:
+        return Settings(dict(_config))
+
+
+def _client(kind: str, url: str, secret: str, authorization: str, settings: Settings) -> APIClient:
+    options = settings.http_options()
+    key = (kind, url, secret, repr(options["verify"]), repr(options["timeout"]))
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = APIClient(url, authorization, secret=secret, **options)
+        return client
+
+
+def nccm_client() -> APIClient:
+    settings = current()
+    url = settings.require("nccmUrl", "NCCM endpoint URL")
+    key = settings.require("nccmApiKey", "NCCM API key")
+    return _client("nccm", url, key, nccm_wire.authorization(key), settings)
+
+
+def resource_manager_client() -> APIClient:
+    settings = current()
+    url = settings.require("resourceManagerUrl", "resource-manager endpoint URL")
+    token = settings.require("resourceManagerToken", "resource-manager token")
+    return _client("rm", url, token, rm_wire.authorization(token), settings)
+
+
+def known_secrets() -> list[str]:
+    settings = current()
+    return [s for s in (settings.get("nccmApiKey"), settings.get("resourceManagerToken")) if s]
