@@ -1,8 +1,8 @@
 """The canonical form of a payload: what two values must share to count as equal.
 
 Driven by the field markers of the models (see ``_base``): read-only fields are left out,
-UNORDERED lists (and the value lists of UNORDERED mappings) are sorted, empty values (None, "",
-[], {}) are left out, date-times compare by instant, camelCase and snake_case keys are the same key.
+UNORDERED lists (and the value lists of UNORDERED mappings) are sorted, absent fields take
+their default and empty values (None, "", [], {}) are left out, date-times compare by instant, camelCase and snake_case keys are the same key.
 It works on plain dicts (user inputs, server records, Pulumi state alike) and never rejects one:
 validation is ``check``'s job, comparison is this module's.
 """
@@ -69,7 +69,11 @@ def _value(annotation: Any, raw: Any, unordered: bool = False) -> Any:
             items = [_value(item, x) for x in raw]
             return sorted(items, key=_sort_key) if unordered else items
         if origin is dict and isinstance(raw, (dict, str)):
-            raw = _parse_json_object(raw) if isinstance(raw, str) else raw
+            if isinstance(raw, str):
+                try:
+                    raw = _parse_json_object(raw)
+                except ValueError:
+                    return raw  # not comparable as an object; check reports it
             if not isinstance(raw, dict):
                 return raw
             _, item = typing.get_args(t) or (str, Any)
@@ -92,6 +96,10 @@ def canonical(model: type[BaseModel], data: dict[str, Any], *, only: typing.Iter
         if field_flag(model, name, "read_only") or (names is not None and name not in names):
             continue
         raw = data.get(name, data.get(field.alias)) if field.alias else data.get(name)
+        if raw is None and not field.is_required():
+            raw = field.get_default(call_default_factory=True)  # absent means the default, on both sides
+            if isinstance(raw, BaseModel):
+                raw = raw.model_dump()
         value = _value(field.annotation, raw, field_flag(model, name, "unordered"))
         if value not in EMPTY:
             out[name] = value
