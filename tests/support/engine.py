@@ -52,16 +52,19 @@ class Stack:
     log: list[str] = field(default_factory=list)
 
     def pulumi(self, *args: str, check: bool = True, timeout: float = 600, input: str | None = None,
-               extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        cmd = [str(ENGINE_BIN / "pulumi"), *args, "--non-interactive", "--color", "never"]
+               extra_env: dict[str, str] | None = None, secret: str | None = None) -> subprocess.CompletedProcess[str]:
+        flags = ["--non-interactive", "--color", "never"]
         if args and args[0] not in ("version", "login", "plugin"):
-            cmd += ["--stack", self.name]
+            flags += ["--stack", self.name]
+        split = args.index("--") if "--" in args else len(args)  # flags go before a "--"
+        cmd = [str(ENGINE_BIN / "pulumi"), *args[:split], *flags, *args[split:]]
         env = dict(self.env, **(extra_env or {}))
         proc = subprocess.run(cmd, cwd=self.project_dir, env=env, capture_output=True, text=True,
                               timeout=timeout, input=input)
-        self.log.append(f"$ pulumi {' '.join(args)}\n{proc.stdout}\n{proc.stderr}")
+        shown = " ".join(args).replace(secret, "[secret]") if secret else " ".join(args)
+        self.log.append(f"$ pulumi {shown}\n{proc.stdout}\n{proc.stderr}")
         if check and proc.returncode != 0:
-            raise AssertionError(f"pulumi {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(f"pulumi {shown} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
         return proc
 
     def init(self, config: dict[str, str] | None = None, secrets: dict[str, str] | None = None) -> "Stack":
@@ -69,7 +72,7 @@ class Stack:
         for key, value in (config or {}).items():
             self.pulumi("config", "set", key, value)
         for key, value in (secrets or {}).items():
-            self.pulumi("config", "set", "--secret", key, value)
+            self.pulumi("config", "set", "--secret", key, "--", value, secret=value)
         return self
 
     def up(self, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,69 @@
+"""What users see when things go wrong, and where secrets never go — on the real engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.policies import Api, new_policy_stack
+
+
+def test_invalid_input_fails_preview_naming_the_field_with_no_http_call(server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare({"type": "ConfigurationPolicy", "name": "bad", "args": {"policyid": "x" * 30, "organization": "acme"}},
+               {"type": "ProfilePolicy", "name": "bad-regex",
+                "args": {"profile_id": "prof-eng", "name": "r",
+                         "settings": [{"settings_type": "JUSTIFICATION", "justification_regex": "(unclosed"}]}})
+    server.admin.clear_requests()
+    proc = ps.stack.pulumi("preview", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "ConfigurationPolicy.policyid" in text and "at most 25 characters" in text
+    assert "ProfilePolicy.settings[0].justification_regex" in text and "not a valid regular expression" in text
+    assert server.admin.requests()["total"] == 0
+
+
+def test_name_conflict_says_how_to_adopt(server, make_stack, tmp_path):
+    existing = Api(server).rm.post("/api/resource-manager/policies", json={"name": "taken"}).json()
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare({"type": "ResourcePolicy", "name": "mine", "args": {"name": "taken"}})
+    proc = ps.stack.up(check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "ResourcePolicy (name 'taken')" in text and "409" in text
+    assert f"import_id={existing['id']!r}" in text
+    assert len(server.admin.dump()["resource_policies"]) == 1  # nothing created, nothing lost
+
+
+def test_bad_credentials_are_named_and_redacted(server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    wrong = "wrong-token-0123456789"
+    ps.stack.pulumi("config", "set", "--secret", "pulumi-policies:resourceManagerToken", "--", wrong, secret=wrong)
+    ps.declare({"type": "ResourcePolicy", "name": "p", "args": {"name": "p"}})
+    proc = ps.stack.up(check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "401" in text and "pulumi-policies:resourceManagerToken" in text
+    assert wrong not in text
+
+
+def test_missing_endpoint_config_says_what_to_set(server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.stack.pulumi("config", "rm", "pulumi-policies:nccmUrl")
+    ps.declare({"type": "ConfigurationPolicy", "name": "c", "args": {"policyid": "c", "organization": "o"}})
+    proc = ps.stack.up(check=False)
+    text = proc.stdout + proc.stderr
+    assert "pulumi config set pulumi-policies:nccmUrl" in text and "PULUMI_POLICIES_NCCM_URL" in text
+
+
+def test_api_key_and_token_appear_nowhere_in_state_or_output(server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare({"type": "ConfigurationPolicy", "name": "c", "args": {"policyid": "c", "organization": "o"}},
+               {"type": "ResourcePolicy", "name": "r", "args": {"name": "r"}},
+               {"type": "ProfilePolicy", "name": "p", "args": {"name": "p", "profile_id": "prof-eng"}})
+    texts = [ps.stack.up().stdout, ps.stack.refresh().stdout]
+    texts.append(ps.stack.pulumi("stack", "export", "--show-secrets").stdout)
+    backend = Path(ps.stack.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    texts += [p.read_text(errors="replace") for p in backend.rglob("*") if p.is_file()]
+    texts.append(ps.stack.destroy().stdout)
+    texts += ps.stack.log
+    for secret in (server.nccm_api_key, server.rm_token):
+        assert sum(t.count(secret) for t in texts) == 0
