@@ -246,10 +246,7 @@ class PolicyProvider(ResourceProvider):
         if record is not None:
             return record
         # 204, no body: the object is what it was with the body applied (server-set fields as last read).
-        merged = {k: v for k, v in olds.items() if k != self.spec.id_output}
-        merged.update({camel_to_snake(k): _snake_keys(v) for k, v in body.items()})
-        merged["id"] = remote_id
-        return merged
+        return {**{k: v for k, v in olds.items() if k not in self.spec.scope_fields}, **body, "id": remote_id}
 
     # -- delete ------------------------------------------------------------------------------------
     def delete(self, id_: str, props: dict[str, Any]) -> None:

@@ -1,0 +1,226 @@
+"""``/ux/nccm/configuration_policies/``: the NCCM configuration-policy API, as documented.
+
+Choices where the document is silent (also in README "Embedded API server"):
+- errors are ``{"error": "..."}``; invalid fields are DRF field errors ``{"policyid": ["..."]}`` (400);
+- ``policyid`` + ``organization`` are unique together: a second one is a 400 naming both;
+- read-only fields (id, status, creationtime, ...) and unknown fields are ignored on write;
+- PUT is a full replace: fields left out return to their defaults;
+- ids are 24 hex digits (MongoDB ObjectIds); any other id is a 404, like an unknown one;
+- a page past the end is an empty list; ``items_per_page`` is 1..1000; an unknown sort key is a 400.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from ..models.nccm import NCCM_READ_ONLY, ConfigurationPolicyArgs
+from .state import EmulatorState
+from .store import Conflict
+
+BASE = "/ux/nccm/configuration_policies"
+KIND = "configuration_policy"
+MAX_PAGE = 1000
+WRITABLE = frozenset(ConfigurationPolicyArgs.model_fields)
+SORTABLE = frozenset(WRITABLE | set(NCCM_READ_ONLY))
+
+
+class NccmError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status, self.body = status, body
+
+
+def error(status: int, message: str) -> NccmError:
+    return NccmError(status, {"error": message})
+
+
+def nccm_state(request: Request) -> EmulatorState:
+    state: EmulatorState = request.app.state.emulator
+    header = request.headers.get("authorization", "")
+    key = header[len("ApiKey "):] if header.startswith("ApiKey ") else header
+    if not header:
+        raise error(401, "Authentication credentials were not provided.")
+    if not secrets.compare_digest(key.encode(), state.credentials.nccm_api_key.encode()):
+        raise error(401, "Invalid API key.")
+    return state
+
+
+router = APIRouter(prefix=BASE)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _natural_key(doc: dict[str, Any]) -> str:
+    return f"{doc['policyid']}\x00{doc['organization']}"
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise error(400, f"JSON parse error - {exc}") from None
+
+
+def _validated(body: Any) -> dict[str, Any]:
+    """The writable fields of ``body`` checked against the document's schema, with defaults."""
+    if not isinstance(body, dict):
+        raise NccmError(400, {"non_field_errors": ["Invalid data. Expected a dictionary."]})
+    try:
+        args = ConfigurationPolicyArgs.model_validate({k: v for k, v in body.items() if k in WRITABLE})
+    except ValidationError as exc:
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "non_field_errors"
+            message = "This field is required." if err["type"] == "missing" else err["msg"]
+            fields.setdefault(name, []).append(message)
+        raise NccmError(400, fields) from None
+    doc = args.model_dump(mode="json")
+    if doc.get("processid") is None:
+        doc["processid"] = 1  # the document's default
+    return doc
+
+
+def _conflict(doc: dict[str, Any]) -> NccmError:
+    return error(400, f"A configuration policy with policyid '{doc['policyid']}' already exists in "
+                      f"organization '{doc['organization']}'.")
+
+
+def _lookup(state: EmulatorState, policy_id: str) -> dict[str, Any]:
+    found = state.store.get(KIND, "", policy_id)
+    if found is None:
+        raise error(404, "Not found.")
+    return found
+
+
+def _insert(state: EmulatorState, body: Any) -> dict[str, Any]:
+    doc = _validated(body)
+    now = _now()
+    record = {"id": secrets.token_hex(12), "status": "inactive", "creationtime": now, "last_update_time": now,
+              "next_action_time": "", "last_action_time": "", "is_private": "false", "rule_description": "",
+              "schedule_descr": "", "visibility": "organization", **doc}
+    try:
+        state.store.insert(KIND, "", record["id"], _natural_key(doc), record)
+    except Conflict:
+        raise _conflict(doc) from None
+    return record
+
+
+def _replace(state: EmulatorState, policy_id: str, body: Any) -> dict[str, Any]:
+    with state.store.transaction():
+        current = _lookup(state, policy_id)
+        doc = _validated(body)
+        record = {**{k: current[k] for k in NCCM_READ_ONLY if k in current}, **doc, "last_update_time": _now()}
+        try:
+            state.store.replace(KIND, "", policy_id, _natural_key(doc), record)
+        except Conflict:
+            raise _conflict(doc) from None
+    return record
+
+
+def _int_param(request: Request, name: str, required: bool, low: int, high: int) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        if required:
+            raise NccmError(400, {name: ["This field is required."]})
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise NccmError(400, {name: ["A valid integer is required."]}) from None
+    if not low <= number <= high:
+        raise NccmError(400, {name: [f"Ensure this value is between {low} and {high}."]})
+    return number
+
+
+@router.get("/")
+async def list_policies(request: Request, state: EmulatorState = Depends(nccm_state)) -> Response:
+    per_page = _int_param(request, "items_per_page", True, 1, MAX_PAGE) or 1
+    page = _int_param(request, "page", True, 1, 10**9) or 1
+    sort = request.query_params.get("sort") or None
+    if sort is not None and sort not in SORTABLE:
+        raise error(400, f"Cannot sort by '{sort}'.")
+    reverse = request.query_params.get("reverse", "false").lower() in ("true", "1", "yes")
+    if sort == "creationtime":
+        sort = None  # creation order: the same order, with ties broken by insertion
+    items = state.store.list(KIND, sort=sort, reverse=reverse, limit=per_page, offset=(page - 1) * per_page)
+    if state.behaviour.list_shape == "array":
+        return JSONResponse(items)
+    total = state.store.count(KIND)
+    base = str(request.url.remove_query_params("page"))
+    sep = "&" if "?" in base else "?"
+    return JSONResponse({"count": total,
+                         "next": f"{base}{sep}page={page + 1}" if page * per_page < total else None,
+                         "previous": f"{base}{sep}page={page - 1}" if page > 1 else None,
+                         "results": items})
+
+
+@router.post("/", status_code=201)
+async def create_policy(request: Request, state: EmulatorState = Depends(nccm_state)) -> Response:
+    _insert(state, await _body(request))
+    return Response(status_code=201)  # documented: 201, no body
+
+
+@router.get("/options/")
+async def options(state: EmulatorState = Depends(nccm_state)) -> Response:
+    defaults = ConfigurationPolicyArgs(policyid="-", organization="-").model_dump(mode="json")
+    defaults.update({k: "" for k in NCCM_READ_ONLY}, processid=1, status="inactive", visibility="organization",
+                    is_private="false", policyid="", organization="")
+    return JSONResponse(defaults)
+
+
+@router.post("/bulk-opration/")
+async def bulk_operation(request: Request, state: EmulatorState = Depends(nccm_state)) -> Response:
+    """Creates or replaces several policies at once (an ``id`` replaces): all or nothing."""
+    body = await _body(request)
+    items = body if isinstance(body, list) else [body]
+    with state.store.transaction():
+        out = [_replace(state, str(item["id"]), item) if isinstance(item, dict) and item.get("id")
+               else _insert(state, item) for item in items]
+    return JSONResponse(out if isinstance(body, list) else out[0])
+
+
+@router.post("/multi-delete/")
+async def multi_delete(request: Request, state: EmulatorState = Depends(nccm_state)) -> Response:
+    """Deletes several policies: ``{"ids": [...]}``, a list of ids, or a policy with an ``id``. All or nothing."""
+    body = await _body(request)
+    if isinstance(body, dict) and isinstance(body.get("ids"), list):
+        ids = [str(i) for i in body["ids"]]
+    elif isinstance(body, list):
+        ids = [str(i.get("id") if isinstance(i, dict) else i) for i in body]
+    elif isinstance(body, dict) and body.get("id"):
+        ids = [str(body["id"])]
+    else:
+        raise error(400, "Send {\"ids\": [...]}, a list of ids, or a policy with an 'id'.")
+    with state.store.transaction():
+        deleted = [_lookup(state, i) for i in ids]
+        for policy_id in ids:
+            state.store.delete(KIND, "", policy_id)
+    return JSONResponse(deleted[0] if isinstance(body, dict) and "ids" not in body else deleted)
+
+
+@router.get("/{policy_id}/")
+async def get_policy(policy_id: str, state: EmulatorState = Depends(nccm_state)) -> Response:
+    return JSONResponse(_lookup(state, policy_id))
+
+
+@router.put("/{policy_id}/")
+async def put_policy(policy_id: str, request: Request, state: EmulatorState = Depends(nccm_state)) -> Response:
+    return JSONResponse(_replace(state, policy_id, await _body(request)))
+
+
+@router.delete("/{policy_id}/", status_code=204)
+async def delete_policy(policy_id: str, state: EmulatorState = Depends(nccm_state)) -> Response:
+    if not state.store.delete(KIND, "", policy_id):
+        raise error(404, "Not found.")
+    return Response(status_code=204)

@@ -1,0 +1,133 @@
+"""Running the emulator: in-process (tests, benchmarks) or in the foreground (``pulumi-policies serve``)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from .app import create_app
+from .faults import Faults
+from .state import Behaviour, ConditionAs, Credentials, EmulatorState, ListShape, load_seed
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket; port 0 picks a free one, with no window for another process to take it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def build_state(*, data_dir: str | Path | None = None, seed_file: str | Path | None = None,
+                nccm_api_key: str | None = None, rm_token: str | None = None, admin_token: str | None = None,
+                list_shape: ListShape = "array", condition_as: ConditionAs = "object",
+                faults: list[dict[str, Any]] | None = None, fault_seed: int | None = None,
+                latency_ms: float = 0.0) -> EmulatorState:
+    credentials = Credentials()
+    for name, value in (("nccm_api_key", nccm_api_key), ("rm_token", rm_token), ("admin_token", admin_token)):
+        if value:
+            setattr(credentials, name, value)
+    return EmulatorState(data_dir=data_dir, seed=load_seed(seed_file), credentials=credentials,
+                         behaviour=Behaviour(list_shape=list_shape, condition_as=condition_as),
+                         faults=Faults(faults, seed=fault_seed, latency_ms=latency_ms))
+
+
+def uvicorn_server(state: EmulatorState, log_level: str = "warning") -> uvicorn.Server:
+    config = uvicorn.Config(create_app(state), log_level=log_level, lifespan="off", access_log=False,
+                            timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    state.connections = server.server_state.connections
+    return server
+
+
+class Admin:
+    """The admin API (``/_emulator/``), for tests and benchmarks."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self._http = httpx.Client(base_url=f"{url}/_emulator", headers={"Authorization": f"Bearer {token}"},
+                                  timeout=30)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, path, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        return self._call("GET", "/dump")
+
+    def requests(self) -> dict[str, Any]:
+        return self._call("GET", "/requests")
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/faults")
+
+    def set_faults(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self._call("PUT", "/faults", json=rules)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def set_config(self, **switches: str) -> dict[str, str]:
+        return self._call("PATCH", "/config", json=switches)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class EmulatorServer:
+    """The emulator on a free loopback port in a background thread::
+
+        with EmulatorServer(data_dir=tmp) as srv:
+            httpx.get(srv.url + "/ux/nccm/configuration_policies/?items_per_page=10&page=1",
+                      headers={"Authorization": srv.nccm_api_key})
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
+        self.state = build_state(**options)
+        self._socket = bind(host, port)
+        self.host, self.port = self._socket.getsockname()[:2]
+        self.url = f"http://{self.host}:{self.port}"
+        self._server = uvicorn_server(self.state)
+        self._thread: threading.Thread | None = None
+        self.admin = Admin(self.url, self.state.credentials.admin_token)
+
+    nccm_api_key = property(lambda self: self.state.credentials.nccm_api_key)
+    rm_token = property(lambda self: self.state.credentials.rm_token)
+    admin_token = property(lambda self: self.state.credentials.admin_token)
+
+    def start(self) -> "EmulatorServer":
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name=f"emulator:{self.port}", daemon=True)
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the emulator stopped while starting")
+            self._thread.join(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+            self._thread = None
+        self._socket.close()
+        self.admin.close()
+        self.state.store.close()
+
+    def __enter__(self) -> "EmulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
