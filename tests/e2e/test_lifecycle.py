@@ -136,7 +136,8 @@ def test_lifecycle(kind, server, make_stack, tmp_path):
     # drift made by hand: refresh sees it, the next up restores the declared state
     remote.drift(out2)
     ps.stack.refresh()
-    assert ps.output("p")["description"] == "hand-made"
+    [state] = ps.stack.resources(kind)
+    assert state["outputs"]["description"] == "hand-made"  # refresh records what the server holds
     assert ps.stack.changes() == {"update": 1}
     ps.stack.up()
     assert remote.get(out2)["description"] == "v2"

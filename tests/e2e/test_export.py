@@ -1,0 +1,81 @@
+"""`pulumi-policies export` on a seeded estate: adopting everything changes nothing on the server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from tests.support.policies import Api, new_policy_stack
+
+N_EACH = {"ConfigurationPolicy": 170, "ProfilePolicy": 165, "ResourcePolicy": 165}  # 500 in all
+
+
+def seed(server) -> None:
+    api = Api(server)
+    for i in range(N_EACH["ConfigurationPolicy"]):
+        body = {"policyid": f"cfg-{i:03d}", "organization": ["acme", "globex"][i % 2], "name": f"Backup {i}",
+                "description": f"policy {i}", "policy_schedule": {"frequency": "daily", "hour": i % 24},
+                "assigned_users": [f"u{i}", f"u{i + 1}"]}
+        assert api.nccm.post("/ux/nccm/configuration_policies/", json=body).status_code == 201
+    settings = [{"settingsType": "JUSTIFICATION", "isJustificationRequired": True, "justificationRegex": "^T-[0-9]+$"},
+                {"settingsType": "ITSM", "connectionId": "c1", "connectionType": "servicenow",
+                 "itsmFilterCriteria": [{"supportedTicketType": "change_request", "filter": {"q": "a=b"}}]}]
+    for kind, path in (("ProfilePolicy", None), ("ResourcePolicy", "/api/resource-manager/policies")):
+        for i in range(N_EACH[kind]):
+            # names that collide once made identifiers, and names that are no identifiers at all
+            name = ["db access", "db-access", "1st policy", "class", "Ünïcode name"][i % 5] + f" {i // 5}"
+            body = {"name": name, "description": f"{kind} {i}", "isActive": i % 3 != 0,
+                    "members": {"users": [{"id": f"u{i}", "name": f"user {i}"}], "tags": [{"name": "t"}]},
+                    "resourceLabels": {"env": ["prod", "dev"][: 1 + i % 2], "owner": [f"team-{i % 7}"]},
+                    "settings": settings[: i % 3], "condition": {"hours": [9, 17]} if i % 4 == 0 else {}}
+            url = path or f"/api/resource-manager/profiles/{['prof-eng', 'prof-ops'][i % 2]}/policies"
+            r = api.rm.post(url, json=body)
+            assert r.status_code == 201, r.text
+
+
+def test_export_then_up_adopts_everything_with_no_change(server, make_stack, tmp_path):
+    seed(server)
+    before = json.dumps(server.admin.dump(), sort_keys=True)
+    server.admin.clear_requests()
+
+    env = dict(os.environ, PULUMI_POLICIES_NCCM_URL=server.url, PULUMI_POLICIES_RM_URL=server.url,
+               PULUMI_POLICIES_NCCM_API_KEY=server.nccm_api_key, PULUMI_POLICIES_RM_TOKEN=server.rm_token)
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    program = ps.stack.project_dir / "__main__.py"
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "export", "-o", str(program)],
+                          env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    calls = server.admin.requests()["total"]
+    print(f"\nexport of 500 policies: {seconds:.2f} s, {calls} HTTP calls")
+    code = program.read_text()
+    assert code.count("import_id=") == 500
+    assert server.nccm_api_key not in code and server.rm_token not in code
+
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--line-length", "120", str(program)],
+                          capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+
+    ps.stack.up()
+    assert json.dumps(server.admin.dump(), sort_keys=True) == before  # byte for byte
+    assert ps.stack.changes() == {}
+    assert len(ps.stack.resources("pulumi_policies:ProfilePolicy")) == N_EACH["ProfilePolicy"]
+
+
+def test_export_filters(server, tmp_path):
+    api = Api(server)
+    api.rm.post("/api/resource-manager/policies", json={"name": "keep-me"})
+    api.rm.post("/api/resource-manager/policies", json={"name": "not-this"})
+    api.rm.post("/api/resource-manager/profiles/prof-ops/policies", json={"name": "keep-ops"})
+    env = dict(os.environ, PULUMI_POLICIES_RM_URL=server.url, PULUMI_POLICIES_RM_TOKEN=server.rm_token)
+    out = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "export", "--kind", "ResourcePolicy",
+                          "--name", "keep-*", "--no-progress"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert '"keep-me"' in out.stdout and "not-this" not in out.stdout and "keep-ops" not in out.stdout
+    out = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "export", "--kind", "ProfilePolicy",
+                          "--profile", "operations", "--no-progress"], env=env, capture_output=True, text=True)
+    assert '"keep-ops"' in out.stdout and "keep-me" not in out.stdout

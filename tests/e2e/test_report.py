@@ -1,0 +1,77 @@
+"""The review report, built from real `pulumi preview --json` output of each resource type."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from pulumi_policies.report import build_report, render_markdown, render_text
+from tests.support.policies import new_policy_stack
+
+JUSTIFICATION = {"settings_type": "JUSTIFICATION", "justification_regex": "^CHG[0-9]+$"}
+ITSM = {"settings_type": "ITSM", "connection_id": "c-1", "connection_type": "servicenow"}
+
+
+def declared(rp_users, pp_settings, labels, cp_policyid="cp-1", with_rp=True):
+    items = [
+        {"type": "ProfilePolicy", "name": "pp", "args": {"profile_id": "prof-eng", "name": "prod-db",
+                                                          "settings": pp_settings,
+                                                          "members": {"users": [{"name": "carol"}]}}},
+        {"type": "ConfigurationPolicy", "name": "cp", "args": {"policyid": cp_policyid, "organization": "acme",
+                                                               "description": "nightly"}},
+    ]
+    if with_rp:
+        items.append({"type": "ResourcePolicy", "name": "rp",
+                      "args": {"name": "staging", "members": {"users": [{"name": u} for u in rp_users]},
+                               "resource_labels": labels}})
+    return items
+
+
+def preview_report(ps):
+    preview = ps.stack.preview_json()
+    return preview, {c.resource: c for c in build_report(preview)}
+
+
+def test_report_for_create_update_replace_delete(server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*declared(["alice"], [ITSM], {"env": ["staging"]}))
+    _, report = preview_report(ps)
+    assert {c.op for c in report.values()} == {"create"} and set(report) == {"pp", "cp", "rp"}
+    assert report["rp"].items[0].field == "members.users" and report["rp"].items[0].added == ["alice"]
+    ps.stack.up()
+    requests_before = server.admin.requests()["total"]
+
+    # update members, labels and settings; replace the configuration policy
+    ps.declare(*declared(["alice", "bob"], [JUSTIFICATION], {"env": ["staging", "prod"]}, cp_policyid="cp-2"))
+    preview, report = preview_report(ps)
+    rp, pp, cp = report["rp"], report["pp"], report["cp"]
+    assert rp.op == "update" and pp.op == "update" and cp.op == "replace"
+    items = {i.field: i for i in rp.items}
+    assert items["members.users"].added == ["bob"] and items["members.users"].removed == []
+    assert items["resource_labels.env"].added == ["prod"]
+    settings = next(i for i in pp.items if i.field == "settings")
+    assert settings.added == ["JUSTIFICATION matching ^CHG[0-9]+$"]
+    assert settings.removed == ["ITSM via servicenow connection c-1"]
+    assert ("policyid", "cp-1", "cp-2") in cp.fields and cp.replace_reasons == ["policyid"]
+    md = render_markdown(list(report.values()))
+    assert "`bob` (gains access)" in md and "| `policyid` | `\"cp-1\"` | `\"cp-2\"` |" in md
+    assert "members.users: + bob" in render_text(list(report.values()))
+
+    # the CLI reads the same JSON from stdin; exit code 2 means "changes"
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text"],
+                          input=json.dumps(preview), capture_output=True, text=True)
+    assert proc.returncode == 2 and "REPLACE  ConfigurationPolicy 'cp-2'" in proc.stdout, proc.stderr
+
+    # delete
+    ps.declare(*declared(["alice"], [ITSM], {"env": ["staging"]}, with_rp=False))
+    _, report = preview_report(ps)
+    assert report["rp"].op == "delete"
+    assert report["rp"].items[0].removed == ["alice"]
+    assert server.admin.requests()["total"] == requests_before  # previews made no API call
+
+    # no changes: exit code 0
+    ps.declare(*declared(["alice"], [ITSM], {"env": ["staging"]}))
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff"],
+                          input=json.dumps(ps.stack.preview_json()), capture_output=True, text=True)
+    assert proc.returncode == 0 and "No policy changes." in proc.stdout

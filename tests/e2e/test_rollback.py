@@ -1,0 +1,105 @@
+"""Stack-level rollback on the real engine: the server's dump is the judge.
+
+An update that changes N deployed policies and adds new ones is made to fail at request k (the
+embedded server refuses it); after the automatic rollback the dump equals the one taken before the
+update, and a preview of the recorded state shows no changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_policies import rollback
+from tests.support.policies import new_policy_stack
+
+# Server-managed bookkeeping that any write moves forward; everything else must be restored exactly.
+VOLATILE = {"last_update_time", "lastupdatetime", "updatedAt", "updated_at", "modifiedAt", "modified_at"}
+
+
+def comparable(dump: dict[str, Any]) -> dict[str, Any]:
+    def strip(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {k: strip(v) for k, v in obj.items() if k not in VOLATILE}
+        if isinstance(obj, list):
+            return [strip(v) for v in obj]
+        return obj
+    return strip(dump)
+
+
+def declared(version: str, extra: bool) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for i in range(2):
+        items.append({"type": "ResourcePolicy", "name": f"rp{i}",
+                      "args": {"name": f"rp{i}", "description": version,
+                               "members": {"users": [{"name": f"user-{version}-{i}"}]}}})
+        items.append({"type": "ProfilePolicy", "name": f"pp{i}",
+                      "args": {"name": f"pp{i}", "profile_id": "prof-eng", "description": version}})
+        items.append({"type": "ConfigurationPolicy", "name": f"cp{i}",
+                      "args": {"policyid": f"cp{i}", "organization": "acme", "description": version}})
+    if extra:
+        items += [{"type": "ResourcePolicy", "name": "rp-new", "args": {"name": "rp-new"}},
+                  {"type": "ProfilePolicy", "name": "pp-new", "args": {"name": "pp-new", "profile_id": "prof-eng"}},
+                  {"type": "ConfigurationPolicy", "name": "cp-new",
+                   "args": {"policyid": "cp-new", "organization": "acme"}}]
+    return items
+
+
+# The failing update makes 10 requests: 6 in-place updates (PATCH/PUT), 2 resource-manager creates (POST)
+# and one NCCM create (POST + one list of the newest). k = 1 is the first, 10 the last.
+@pytest.mark.parametrize("k", [1, 5, 10])
+def test_failed_update_rolls_back_to_the_last_good_dump(k, server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*declared("v1", extra=False))
+    ps.stack.up()
+    before = server.admin.dump()
+
+    ps.declare(*declared("v2", extra=True))
+    server.admin.clear_requests()
+    server.admin.set_faults([{"kind": "error", "status": 400, "after": k - 1, "count": 1}])
+    ok, report = rollback.up_with_rollback(ps.stack.name, ps.stack.project_dir, env=ps.stack.env)
+    assert not ok and report is not None
+    assert server.admin.requests()["counts"], "the failing update reached the server"
+    assert report.ok, report.text()
+    assert comparable(server.admin.dump()) == comparable(before)
+    assert not ps.stack.resources("pulumi_policies:ResourcePolicy") or \
+        {r["urn"].rsplit("::", 1)[-1] for r in ps.stack.resources(":ResourcePolicy")} == {"rp0", "rp1"}
+    assert "rp-new" not in report.restored and ("rp-new" in report.deleted or k == 1 or "rp-new" not in report.left)
+
+
+def test_rollback_command_restores_the_previous_update(server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*declared("v1", extra=False))
+    ps.stack.up()
+    before = server.admin.dump()
+    ps.declare(*declared("v2", extra=True))
+    ps.stack.up()
+    assert comparable(server.admin.dump()) != comparable(before)
+
+    report = rollback.rollback(ps.stack.name, ps.stack.project_dir, env=ps.stack.env)
+    assert report.ok, report.text()
+    assert sorted(report.deleted) == ["cp-new", "pp-new", "rp-new"]
+    assert len(report.restored) == 6
+    assert comparable(server.admin.dump()) == comparable(before)
+
+
+def test_rollback_reports_what_it_cannot_restore_and_continues_with_skip(server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*declared("v1", extra=False))
+    ps.stack.up()
+    ps.declare(*declared("v2", extra=False))
+    ps.stack.up()
+    # the server now refuses every change to rp0
+    server.admin.set_faults([{"kind": "error", "status": 403, "path": "/api/resource-manager/policies/*",
+                              "method": "PATCH"}])
+    report = rollback.rollback(ps.stack.name, ps.stack.project_dir, env=ps.stack.env)
+    assert not report.ok and set(report.left) >= {"rp0"} and "403" in report.left["rp0"]
+    assert "--skip rp0" in report.text()
+    left = set(report.left)
+    server.admin.clear_faults()
+    server.admin.set_faults([{"kind": "error", "status": 403, "path": "/api/resource-manager/policies/*",
+                              "method": "PATCH"}])
+    report = rollback.rollback(ps.stack.name, ps.stack.project_dir, env=ps.stack.env, skip=left)
+    assert report.ok, report.text()
+    assert set(report.skipped) == left
