@@ -64,8 +64,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """Everything inside runs alone and commits together (or not at all)."""
+        """Everything inside runs alone and commits together (or not at all). Nests: the outermost commits."""
         with self._lock:
+            if self._db.in_transaction:
+                yield self
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self

@@ -7,6 +7,7 @@ A ``Remote`` gives the engine one set of verbs over either API family:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,8 +17,12 @@ from pydantic import BaseModel
 
 from .. import settings
 from ..client import ConfigurationPolicies, PolicyCollection, segment
-from ..client.errors import APIResponseError
+from ..client.errors import APIResponseError, AuthenticationError, PolicyAPIError
 from ..models import ConfigurationPolicyArgs, ProfilePolicyArgs, ResourcePolicyArgs
+
+
+LOOKUP_ATTEMPTS = 3
+LOOKUP_PAUSE = 0.5  # seconds, times the attempt number
 
 
 class Remote(Protocol):
@@ -36,7 +41,20 @@ class NccmRemote:
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         self.api.create(body)
-        record = self.find(body)
+        # The policy exists from here on: a failed look-up must not orphan it, so it is tried again on any
+        # error but a credential one (the client has already retried 429/5xx and lost connections).
+        for attempt in range(1, LOOKUP_ATTEMPTS + 1):
+            try:
+                record = self.find(body)
+                break
+            except AuthenticationError:
+                raise
+            except PolicyAPIError as exc:
+                if attempt == LOOKUP_ATTEMPTS:
+                    raise APIResponseError(
+                        f"the policy was created (POST answered 201) but looking it up failed: {exc}. It exists "
+                        "on the server: run `pulumi up` again and follow the import_id hint, or delete it.") from None
+                time.sleep(LOOKUP_PAUSE * attempt)
         if record is None:
             raise APIResponseError(
                 f"POST {self.api.client.redact('/ux/nccm/configuration_policies/')} answered 201, but no policy "
