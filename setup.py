@@ -17,6 +17,9 @@ setup(
         "pydantic>=2.11",
         "fastapi>=0.115",
         "uvicorn>=0.34",
+        # The emulator's fast paths (uvicorn picks them up): about twice the requests/s of h11 + asyncio.
+        "httptools>=0.6",
+        "uvloop>=0.21; sys_platform != 'win32'",
     ],
     extras_require={
         "test": ["pytest>=8.3", "pytest-timeout>=2.3", "hypothesis>=6.130", "ruff>=0.11"],

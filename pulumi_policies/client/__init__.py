@@ -14,10 +14,10 @@ from .errors import (
     ServerError,
 )
 from .nccm import ConfigurationPolicies
-from .resource_manager import PolicyCollection
+from .resource_manager import PolicyCollection, Profiles
 
 __all__ = [
     "APIClient", "APIConnectionError", "APIResponseError", "APIStatusError", "AuthenticationError",
     "BadRequestError", "ConfigurationPolicies", "ConflictError", "NotFoundError", "PolicyAPIError",
-    "PolicyCollection", "RateLimitError", "Redactor", "ServerError", "segment",
+    "PolicyCollection", "Profiles", "RateLimitError", "Redactor", "ServerError", "segment",
 ]

@@ -61,3 +61,13 @@ class PolicyCollection:
         if not isinstance(body, dict) or not body.get("id"):
             raise APIResponseError("a policy came back without an 'id'")
         return body
+
+
+class Profiles:
+    """The profiles policies attach to (``/api/resource-manager/profiles``): listing is all export needs."""
+
+    def __init__(self, client: APIClient) -> None:
+        self.client = client
+
+    def list(self) -> list[dict[str, Any]]:
+        return items_of(self.client.json("GET", f"{API}/profiles"), "profiles")

@@ -49,6 +49,9 @@ def create_app(state: EmulatorState) -> FastAPI:
 
 
 def _route_of(routes: list[Any], scope: Scope) -> str:
+    served = scope.get("route")  # set by the router on the way in; absent when a fault answered first
+    if served is not None and hasattr(served, "path"):
+        return str(served.path).replace(":path}", "}")
     for route in routes:
         match, _ = route.matches(scope)
         if match == Match.FULL:

@@ -7,7 +7,7 @@ A rule is a small JSON object (from ``--fault`` or ``PUT /_emulator/faults``)::
 
 kind        ``error`` (answer ``status``, default 503), ``rate_limit`` (429 with ``Retry-After``),
             ``drop`` (close the connection without an answer), ``latency`` (sleep, then serve)
-method      HTTP method to match; default any
+method      HTTP method(s) to match, e.g. ``PATCH`` or ``POST|PUT|PATCH``; default any
 path        shell-style glob on the request path; default any (``*`` also crosses ``/``)
 rate        probability of firing on a matching request (0..1, default 1)
 after       let this many matching requests through first (default 0)
@@ -51,7 +51,7 @@ class FaultRule(BaseModel):
     apply: bool = False
 
     def matches(self, method: str, path: str) -> bool:
-        if self.method and self.method.upper() != method.upper():
+        if self.method and method.upper() not in self.method.upper().split("|"):
             return False
         return self.path is None or fnmatch.fnmatchcase(path, self.path)
 

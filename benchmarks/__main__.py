@@ -1,0 +1,20 @@
+"""`make bench`: every benchmark in turn; each prints its own figures."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = ["benchmarks.emulator_load"]
+
+
+def main() -> int:
+    failed = 0
+    for name in BENCHMARKS:
+        print(f"== {name}", flush=True)
+        failed += bool(importlib.import_module(name).main([]))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The `pulumi-policies` subcommands that work on stacks: diff, up, rollback, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_CHANGES = 2  # like `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes
+
+
+def _stack_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--stack", "-s", required=required, help="the stack name")
+    p.add_argument("--cwd", "-C", default=".", help="the Pulumi project directory (default: the current one)")
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("diff", help="review report of the policy changes in a `pulumi preview --json`",
+                       description="Turn `pulumi preview --json` output into a per-policy review report (no API "
+                                   "calls). Exit code: 0 no changes, 2 changes, 1 error.")
+    p.add_argument("preview_json", nargs="?", default="-",
+                   help="the preview JSON file, or - for standard input (default)")
+    p.add_argument("--run", action="store_true", help="run `pulumi preview --json` for --stack in --cwd instead")
+    _stack_args(p, required=False)
+    p.add_argument("--format", choices=("markdown", "text"), default="text", help="report format (default: text)")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("up", help="`pulumi up`, optionally rolled back to the last good state on failure",
+                       description="Run `pulumi up` through the Automation API. With --rollback-on-failure, a "
+                                   "failed update returns the stack to the state recorded before it.")
+    _stack_args(p)
+    p.add_argument("--rollback-on-failure", action="store_true", help="return to the last good state on failure")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("rollback", help="return a stack to its previous successful update",
+                       description="Return a stack to the inputs of its previous successful update (after a failed "
+                                   "update: to the last good state), from the file backend's history.")
+    _stack_args(p)
+    p.add_argument("--skip", action="append", default=[], metavar="NAME",
+                   help="leave this resource as it is (repeatable): continue a rollback that could not restore it")
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("export", help="write a Pulumi program adopting every existing policy",
+                       description="List every policy on the configured endpoints and write a Pulumi Python program "
+                                   "declaring each with import_id. Endpoints and credentials come from --stack's "
+                                   "config, else the PULUMI_POLICIES_* environment variables.")
+    _stack_args(p, required=False)
+    p.add_argument("--kind", action="append", choices=("ConfigurationPolicy", "ProfilePolicy", "ResourcePolicy"),
+                   help="only this kind (repeatable; default: all)")
+    p.add_argument("--profile", help="only the profile policies of this profile (id or name)")
+    p.add_argument("--name", help="only policies whose name (or policyid) matches this glob pattern")
+    p.add_argument("--output", "-o", default="-", help="the file to write (default: standard output)")
+    p.add_argument("--no-progress", action="store_true", help="no progress on standard error")
+    p.set_defaults(func=cmd_export)
+
+
+def _echo(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .report import build_report, render_markdown, render_text
+
+    if args.run:
+        if not args.stack:
+            print("error: --run needs --stack", file=sys.stderr)
+            return 1
+        proc = subprocess.run(["pulumi", "preview", "--json", "--non-interactive", "--stack", args.stack],
+                              cwd=args.cwd, capture_output=True, text=True)
+        if proc.returncode != 0 and not proc.stdout.strip().startswith("{"):
+            print(proc.stderr or proc.stdout, file=sys.stderr)
+            return 1
+        text = proc.stdout
+    elif args.preview_json == "-":
+        text = sys.stdin.read()
+    else:
+        text = Path(args.preview_json).read_text()
+    try:
+        preview = json.loads(text)
+    except json.JSONDecodeError as exc:
+        print(f"error: the preview is not JSON ({exc}); produce it with `pulumi preview --json`", file=sys.stderr)
+        return 1
+    changes = build_report(preview)
+    _echo(render_markdown(changes) if args.format == "markdown" else render_text(changes))
+    return EXIT_CHANGES if changes else 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from pulumi import automation as auto
+
+    from . import rollback
+
+    if args.rollback_on_failure:
+        ok, report = rollback.up_with_rollback(args.stack, args.cwd, on_output=_echo)
+        if report is not None:
+            print(report.text())
+        return 0 if ok else 1
+    stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
+    try:
+        stack.up(on_output=_echo)
+    except auto.CommandError:
+        return 1
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from . import rollback
+
+    try:
+        report = rollback.rollback(args.stack, args.cwd, skip=args.skip, on_output=_echo)
+    except rollback.RollbackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import export, settings
+    from .client.errors import PolicyAPIError
+
+    if args.stack:
+        from pulumi import automation as auto
+
+        stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
+        settings.configure({k: v.value for k, v in stack.get_all_config().items()})
+    kinds = args.kind or list(export.KINDS)
+    try:
+        if args.output == "-":
+            export.export(sys.stdout, kinds, profile=args.profile, name=args.name, show_progress=not args.no_progress)
+        else:
+            with open(args.output, "w", encoding="utf-8") as out:
+                export.export(out, kinds, profile=args.profile, name=args.name, show_progress=not args.no_progress)
+    except (PolicyAPIError, settings.ConfigurationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,181 @@
+"""A review report of policy changes, from `pulumi preview --json` alone (no API calls).
+
+For each policy the preview would create, update, replace or delete: every changed field old -> new,
+and for members, labels and settings the items added and removed by name, so a reviewer reads
+"users: + alice" rather than a raw property path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
+       "delete-replaced": "replace", "delete": "delete", "import": "create", "read": None, "same": None,
+       "refresh": None, "discard": "delete"}
+MEMBER_KINDS = ("users", "tags", "service_identities")
+# Fields shown as item lists rather than old -> new.
+ITEM_FIELDS = ("members", "resource_labels", "settings")
+IGNORED = ("import_id",)
+
+
+@dataclass
+class ItemChange:
+    field: str             # e.g. "members.users", "resource_labels.env", "settings"
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PolicyChange:
+    op: str                # create | update | replace | delete
+    kind: str              # ResourcePolicy, ...
+    resource: str          # the Pulumi resource name
+    title: str             # the policy's own name (or policyid)
+    fields: list[tuple[str, Any, Any]] = field(default_factory=list)   # (field, old, new)
+    items: list[ItemChange] = field(default_factory=list)
+    replace_reasons: list[str] = field(default_factory=list)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if value == UNKNOWN:
+        return "(known after apply)"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return json.dumps(value, sort_keys=True)
+
+
+def _member_label(member: Any) -> str:
+    if isinstance(member, dict):
+        name, ident = member.get("name"), member.get("id")
+        return f"{name} ({ident})" if name and ident else str(name or ident)
+    return str(member)
+
+
+def _setting_label(setting: dict[str, Any]) -> str:
+    kind = setting.get("settings_type", "?")
+    if kind == "JUSTIFICATION":
+        regex = setting.get("justification_regex")
+        return f"JUSTIFICATION{f' matching {regex}' if regex else ''}"
+    if kind == "ITSM":
+        return f"ITSM via {setting.get('connection_type', '?')} connection {setting.get('connection_id', '?')}"
+    return str(kind)
+
+
+def _diff_items(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
+    return [x for x in new if x not in old], [x for x in old if x not in new]
+
+
+def _item_changes(name: str, old: Any, new: Any) -> list[ItemChange]:
+    old = old if isinstance(old, (dict, list)) else ({} if name != "settings" else [])
+    new = new if isinstance(new, (dict, list)) else ({} if name != "settings" else [])
+    out: list[ItemChange] = []
+    if name == "members":
+        for kind in MEMBER_KINDS:
+            added, removed = _diff_items([_member_label(m) for m in old.get(kind) or []],
+                                         [_member_label(m) for m in new.get(kind) or []])
+            if added or removed:
+                out.append(ItemChange(f"members.{kind}", added, removed))
+    elif name == "resource_labels":
+        for key in sorted(set(old) | set(new)):
+            added, removed = _diff_items(list(old.get(key) or []), list(new.get(key) or []))
+            if added or removed:
+                out.append(ItemChange(f"resource_labels.{key}", added, removed))
+    elif name == "settings":
+        olds = {s.get("settings_type"): s for s in old if isinstance(s, dict)}
+        news = {s.get("settings_type"): s for s in new if isinstance(s, dict)}
+        change = ItemChange("settings")
+        change.added = [_setting_label(news[k]) for k in news if k not in olds]
+        change.removed = [_setting_label(olds[k]) for k in olds if k not in news]
+        change.changed = [f"{_setting_label(olds[k])} -> {_setting_label(news[k])}" if
+                          _setting_label(olds[k]) != _setting_label(news[k]) else f"{k} settings changed"
+                          for k in news if k in olds and olds[k] != news[k]]
+        if change.added or change.removed or change.changed:
+            out.append(change)
+    return out
+
+
+def _user_inputs(state: dict[str, Any] | None) -> dict[str, Any]:
+    inputs = (state or {}).get("inputs") or {}
+    return {k: v for k, v in inputs.items() if not k.startswith("__") and k not in IGNORED}
+
+
+def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
+    """The policy changes of one preview, in the order of its steps; replacements counted once."""
+    changes: dict[str, PolicyChange] = {}
+    for step in preview.get("steps") or []:
+        op = OPS.get(step.get("op", ""))
+        urn = step.get("urn", "")
+        type_ = urn.split("::")[2] if urn.count("::") >= 3 else ""
+        if not op or not type_.startswith(TYPE_PREFIX):
+            continue
+        kind, resource = type_.removeprefix(TYPE_PREFIX), urn.rsplit("::", 1)[-1]
+        old, new = _user_inputs(step.get("oldState")), _user_inputs(step.get("newState"))
+        if op == "delete":
+            new = {}
+        if op == "create":
+            old = {}
+        existing = changes.get(urn)
+        if existing is not None:  # the other half of a replacement
+            continue
+        title = str(new.get("name") or new.get("policyid") or old.get("name") or old.get("policyid") or resource)
+        change = PolicyChange(op, kind, resource, title,
+                              replace_reasons=list(step.get("replaceReasons") or []))
+        for name in sorted(set(old) | set(new)):
+            if old.get(name) == new.get(name):
+                continue
+            if name in ITEM_FIELDS and new.get(name) != UNKNOWN:
+                change.items.extend(_item_changes(name, old.get(name), new.get(name)))
+            else:
+                change.fields.append((name, old.get(name), new.get(name)))
+        changes[urn] = change
+    return list(changes.values())
+
+
+_VERB = {"create": "created", "update": "updated in place", "replace": "replaced", "delete": "deleted"}
+
+
+def render_markdown(changes: list[PolicyChange]) -> str:
+    if not changes:
+        return "### Policy changes\n\nNo policy changes.\n"
+    counts = {op: sum(c.op == op for c in changes) for op in _VERB}
+    summary = ", ".join(f"{n} {_VERB[op]}" for op, n in counts.items() if n)
+    lines = ["### Policy changes", "", f"{len(changes)} policies: {summary}.", ""]
+    for c in changes:
+        lines.append(f"#### {c.op.upper()} {c.kind} `{c.title}` (resource `{c.resource}`)")
+        if c.replace_reasons:
+            lines.append(f"Replaced because {', '.join(f'`{r}`' for r in c.replace_reasons)} changed.")
+        if c.fields:
+            lines += ["", "| field | before | after |", "|---|---|---|"]
+            lines += [f"| `{f}` | `{_show(o)}` | `{_show(n)}` |" for f, o, n in c.fields]
+        for item in c.items:
+            lines.append("")
+            lines += [f"- **{item.field}** + `{x}`" + (" (gains access)" if item.field.startswith("members") else "")
+                      for x in item.added]
+            lines += [f"- **{item.field}** - `{x}`" + (" (loses access)" if item.field.startswith("members") else "")
+                      for x in item.removed]
+            lines += [f"- **{item.field}** ~ {x}" for x in item.changed]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_text(changes: list[PolicyChange]) -> str:
+    if not changes:
+        return "No policy changes.\n"
+    lines: list[str] = []
+    for c in changes:
+        lines.append(f"{c.op.upper():8} {c.kind} {c.title!r} ({c.resource})")
+        if c.replace_reasons:
+            lines.append(f"         replaced because {', '.join(c.replace_reasons)} changed")
+        lines += [f"         {f}: {_show(o)} -> {_show(n)}" for f, o, n in c.fields]
+        for item in c.items:
+            lines += [f"         {item.field}: + {x}" for x in item.added]
+            lines += [f"         {item.field}: - {x}" for x in item.removed]
+            lines += [f"         {item.field}: ~ {x}" for x in item.changed]
+    return "\n".join(lines) + "\n"

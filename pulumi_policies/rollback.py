@@ -1,0 +1,279 @@
+"""Stack-level rollback on the real engine (Automation API), with CloudFormation's semantics.
+
+- ``up_with_rollback``: record the stack's last good state, run ``up``; if it fails, return the stack to
+  the recorded state.
+- ``rollback``: return a stack to the state of its previous successful update, read from the file
+  backend's own history folder (``.pulumi/history/<project>/<stack>/``).
+
+Returning to a state means: clear the operations the failure left pending (deleting objects whose
+create landed unrecorded), refresh, re-apply the recorded inputs of the same URNs through the engine
+(objects the failed update created are deleted, objects it deleted are created again), and finish
+with a preview that must show no changes. What cannot be restored is reported by name, and
+``skip`` continues a rollback leaving named resources as they are.
+
+Limits: only this package's resources at the top level of a stack can be re-declared; an object
+deleted out of band is re-created with a new remote id; a server refusing a change stops the
+rollback with a report of what is left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi import automation as auto
+
+from . import settings
+from .providers.specs import SPECS
+
+TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
+MARK = "pulumi-policies rollback to"  # the update message of a rollback; names the checkpoint it returns to
+ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
+
+
+class RollbackError(Exception):
+    """A rollback could not start or could not finish; the message lists what is left and what to do."""
+
+
+@dataclass
+class RollbackReport:
+    stack: str
+    restored: list[str] = field(default_factory=list)   # put back to their previous inputs
+    deleted: list[str] = field(default_factory=list)    # created by the failed update, removed
+    recreated: list[str] = field(default_factory=list)  # gone, created again (new remote id)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    left: dict[str, str] = field(default_factory=dict)  # name -> why it is not back
+    orphans_removed: list[str] = field(default_factory=list)  # landed pending creates deleted
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.left
+
+    def text(self) -> str:
+        lines = [f"Rollback of stack {self.stack!r}: {'complete' if self.ok else 'INCOMPLETE'} "
+                 f"in {self.seconds:.1f}s"]
+        for label, names in (("restored", self.restored), ("deleted", self.deleted),
+                             ("re-created", self.recreated), ("unchanged", self.unchanged),
+                             ("skipped", self.skipped), ("pending creates removed", self.orphans_removed)):
+            if names:
+                lines.append(f"  {label}: {', '.join(sorted(names))}")
+        for name, why in sorted(self.left.items()):
+            lines.append(f"  NOT RESTORED {name}: {why}")
+        if self.left:
+            skip = " ".join(f"--skip {n}" for n in sorted(self.left))
+            lines.append(f"  Fix the cause and run `pulumi-policies rollback --stack {self.stack}` again, or continue "
+                         f"without them: `pulumi-policies rollback --stack {self.stack} {skip}`.")
+        return "\n".join(lines)
+
+
+def _name(resource: dict[str, Any]) -> str:
+    return resource["urn"].rsplit("::", 1)[-1]
+
+
+def _ours(resources: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["urn"]: r for r in resources if r.get("type", "").startswith(TYPE_PREFIX)}
+
+
+def _inputs(resource: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__") and k != "import_id"}
+
+
+def _check_rollbackable(resources: list[dict[str, Any]], skip: set[str]) -> None:
+    foreign = [r["urn"] for r in resources
+               if not r.get("type", "").startswith(ENGINE_TYPES + (TYPE_PREFIX,)) and _name(r) not in skip]
+    if foreign:
+        raise RollbackError("these resources are not pulumi_policies resources and cannot be re-declared by a "
+                            f"rollback: {', '.join(foreign)}")
+    nested = [r["urn"] for r in _ours(resources).values()
+              if r.get("parent") and "pulumi:pulumi:Stack" not in r["parent"] and _name(r) not in skip]
+    if nested:
+        raise RollbackError(f"only top-level resources can be rolled back; these have a parent: {', '.join(nested)}")
+
+
+def _program(target: dict[str, dict[str, Any]], keep: dict[str, dict[str, Any]]) -> Callable[[], None]:
+    """A Pulumi program declaring `target` (and `keep`, skipped resources as they are now)."""
+    from . import resources as classes
+
+    def program() -> None:
+        for resource in [*target.values(), *keep.values()]:
+            cls = getattr(classes, resource["type"].removeprefix(TYPE_PREFIX))
+            opts = pulumi.ResourceOptions(protect=bool(resource.get("protect")))
+            cls(_name(resource), opts=opts, **_inputs(resource))
+
+    return program
+
+
+def _deployment(stack: auto.Stack) -> dict[str, Any]:
+    return stack.export_stack().deployment or {}
+
+
+def _remove_landed_pending_creates(stack: auto.Stack, target: dict[str, dict[str, Any]],
+                                   report: RollbackReport) -> None:
+    """Clear pending operations; a pending create of ours not in the target is looked up and deleted."""
+    exported = stack.export_stack()
+    deployment = dict(exported.deployment or {})
+    pending = deployment.get("pending_operations") or []
+    if not pending:
+        return
+    settings.configure({k: v.value for k, v in stack.get_all_config().items()})
+    for op in pending:
+        resource = op.get("resource") or {}
+        if op.get("type") != "creating" or resource.get("urn") in target:
+            continue
+        spec = SPECS.get(resource.get("type", "").removeprefix(TYPE_PREFIX))
+        if spec is None:
+            continue
+        inputs = _inputs(resource)
+        found = spec.remote({f: inputs.get(f) for f in spec.scope_fields}).find(inputs)
+        if found is not None:
+            spec.remote({f: inputs.get(f) for f in spec.scope_fields}).delete(found["id"])
+            report.orphans_removed.append(_name(resource))
+    deployment["pending_operations"] = []
+    stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
+
+
+def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deployment: dict[str, Any], *,
+                skip: Iterable[str] = (), env: dict[str, str] | None = None,
+                on_output: Callable[[str], Any] | None = None, target_name: str = "the last good state",
+                ) -> RollbackReport:
+    """Return the stack to `target_deployment` (a deployment as `pulumi stack export` gives it)."""
+    started = time.monotonic()
+    skip = set(skip)
+    report = RollbackReport(stack_name)
+    work_dir = str(work_dir)
+    resources = target_deployment.get("resources") or []
+    _check_rollbackable(resources, skip)
+    target = {urn: r for urn, r in _ours(resources).items() if _name(r) not in skip}
+
+    local = auto.select_stack(stack_name=stack_name, work_dir=work_dir, opts=auto.LocalWorkspaceOptions(env_vars=env))
+    _remove_landed_pending_creates(local, target, report)
+    local.refresh(on_output=on_output)
+    before = _ours(_deployment(local).get("resources") or [])
+    keep = {urn: r for urn, r in before.items() if _name(r) in skip}
+    report.skipped = sorted(_name(r) for r in _ours(resources).values() if _name(r) in skip)
+
+    project = local.workspace.project_settings().name
+    inline = auto.select_stack(stack_name=stack_name, project_name=project, program=_program(target, keep),
+                               opts=auto.LocalWorkspaceOptions(work_dir=work_dir, env_vars=env))
+    failure = ""
+    errors = ResourceErrors()
+    try:
+        inline.up(on_output=on_output, on_event=errors, message=f"{MARK} {target_name}")
+    except auto.CommandError as exc:
+        failure = _engine_error(str(exc))
+
+    after = _ours(_deployment(local).get("resources") or [])
+    for urn, wanted in target.items():
+        name = _name(wanted)
+        now = after.get(urn)
+        if now is None or _inputs(now) != _inputs(wanted):
+            report.left[name] = errors.of(urn) or failure or "its inputs differ from the recorded ones after the rollback"
+        elif urn not in before:
+            report.recreated.append(name)
+        elif _inputs(before[urn]) != _inputs(wanted):
+            report.restored.append(name)
+        else:
+            report.unchanged.append(name)
+    for urn, resource in after.items():
+        if urn not in target and urn not in keep:
+            report.left[_name(resource)] = errors.of(urn) or failure or "created by the failed update and still present"
+    report.deleted = sorted(_name(r) for urn, r in before.items() if urn not in target and urn not in keep
+                            and urn not in after)
+    if report.ok:
+        summary = inline.preview(on_output=on_output).change_summary
+        changes = {k: v for k, v in summary.items() if k != "same" and v}
+        if changes:
+            report.left["(stack)"] = f"the final preview still shows changes: {changes}"
+    report.seconds = time.monotonic() - started
+    return report
+
+
+class ResourceErrors:
+    """An Automation API event handler keeping each resource's error diagnostics, by URN."""
+
+    def __init__(self) -> None:
+        self.by_urn: dict[str, list[str]] = {}
+
+    def __call__(self, event: auto.EngineEvent) -> None:
+        diagnostic = event.diagnostic_event
+        if diagnostic is not None and diagnostic.severity == "error" and diagnostic.urn:
+            self.by_urn.setdefault(diagnostic.urn, []).append(diagnostic.message.strip())
+
+    def of(self, urn: str) -> str:
+        return " | ".join(dict.fromkeys(self.by_urn.get(urn, [])))[:2000]
+
+
+def _engine_error(text: str) -> str:
+    """The lines of an engine error that say what failed (its diagnostics), not the whole transcript."""
+    lines = [ln.strip() for ln in text.splitlines() if "error:" in ln and "update failed" not in ln]
+    return " | ".join(dict.fromkeys(lines))[:2000] or text.strip().splitlines()[-1][:500]
+
+
+def up_with_rollback(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str, str] | None = None,
+                     on_output: Callable[[str], Any] | None = None) -> tuple[bool, RollbackReport | None]:
+    """`pulumi up`; on failure, roll back to the state recorded just before. Returns (up succeeded, report)."""
+    stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
+                              opts=auto.LocalWorkspaceOptions(env_vars=env))
+    last_good = _deployment(stack)
+    try:
+        stack.up(on_output=on_output)
+        return True, None
+    except auto.CommandError as exc:
+        if on_output:
+            on_output(f"update failed ({_engine_error(str(exc))}); rolling back to the last good state\n")
+    return False, rollback_to(stack_name, work_dir, last_good, env=env, on_output=on_output)
+
+
+def previous_checkpoint(stack_name: str, work_dir: str | os.PathLike[str],
+                        env: dict[str, str] | None = None) -> Path:
+    """The checkpoint to return to, from the file backend's history folder.
+
+    After a successful update: the state of the successful update before it. After a failed update:
+    the newest successful state. After a failed rollback: the same target that rollback aimed at.
+    """
+    stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
+                              opts=auto.LocalWorkspaceOptions(env_vars=env))
+    url = (env or {}).get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL") \
+        or stack.workspace.who_am_i().url or ""
+    if not url.startswith("file://"):
+        raise RollbackError(f"rollback reads the file backend's history; {url or 'this backend'} is not a file:// "
+                            "backend (with another backend, export the state before updating and use rollback_to)")
+    project = stack.workspace.project_settings().name
+    root = Path(url.removeprefix("file://")).expanduser() / ".pulumi" / "history"
+    folder = next((d for d in (root / project / stack_name, root / stack_name) if d.is_dir()), None)
+    if folder is None:
+        raise RollbackError(f"no history for stack {stack_name!r} under {root}")
+    updates: list[tuple[dict[str, Any], Path]] = []  # oldest first
+    for history in sorted(folder.glob(f"{stack_name}-*.history.json")):
+        entry = json.loads(history.read_text())
+        if entry.get("kind") == "update":
+            updates.append((entry, history.with_name(history.name.replace(".history.json", ".checkpoint.json"))))
+    if updates and updates[-1][0].get("result") != "succeeded":
+        aimed = (updates[-1][0].get("message") or "").removeprefix(MARK).strip()
+        if (updates[-1][0].get("message") or "").startswith(MARK) and (folder / aimed).is_file():
+            return folder / aimed
+        wanted = 1
+    else:
+        wanted = 2
+    good = [path for entry, path in updates if entry.get("result") == "succeeded"]
+    if len(good) < wanted:
+        raise RollbackError(f"stack {stack_name!r} has {len(good)} successful update(s); there is no earlier "
+                            "state to return to")
+    return good[-wanted]
+
+
+def rollback(stack_name: str, work_dir: str | os.PathLike[str], *, skip: Iterable[str] = (),
+             env: dict[str, str] | None = None, on_output: Callable[[str], Any] | None = None) -> RollbackReport:
+    """Return the stack to the state of its previous successful update (see previous_checkpoint)."""
+    checkpoint = previous_checkpoint(stack_name, work_dir, env)
+    target = (json.loads(checkpoint.read_text()).get("checkpoint") or {}).get("latest") or {}
+    return rollback_to(stack_name, work_dir, target, skip=skip, env=env, on_output=on_output,
+                       target_name=checkpoint.name)
