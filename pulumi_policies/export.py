@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from . import settings
@@ -142,7 +142,7 @@ def render(found: list[Found], *, source: str = "") -> str:
     used_names: set[str] = set()
     used_idents: set[str] = set()
     kinds = sorted({f.kind for f in found})
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [f'"""Policies adopted by `pulumi-policies export` on {stamp}{f" from {source}" if source else ""}.',
              "",
              "Run `pulumi up` once to bring them under management (no change is made on the server);",

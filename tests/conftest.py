@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from pulumi_policies.emulator import EmulatorServer
 from tests.support.engine import EngineMissing, Stack, engine_env
+
+PROFILES = [{"id": "prof-eng", "name": "engineering"}, {"id": "prof-ops", "name": "operations"}]
 
 
 @pytest.fixture
@@ -26,3 +30,12 @@ def make_stack(engine: dict[str, str]):
         return Stack(Path(project_dir), dict(engine), name)
 
     return make
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    """The embedded API server on a free loopback port, its data in tmp_path, profiles prof-eng and prof-ops."""
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"profiles": PROFILES}))
+    with EmulatorServer(data_dir=tmp_path / "emulator", seed_file=seed) as srv:
+        yield srv

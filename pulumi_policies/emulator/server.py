@@ -109,7 +109,7 @@ class EmulatorServer:
     rm_token = property(lambda self: self.state.credentials.rm_token)
     admin_token = property(lambda self: self.state.credentials.admin_token)
 
-    def start(self) -> "EmulatorServer":
+    def start(self) -> EmulatorServer:
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
                                         name=f"emulator:{self.port}", daemon=True)
         self._thread.start()
@@ -128,7 +128,7 @@ class EmulatorServer:
         self.admin.close()
         self.state.store.close()
 
-    def __enter__(self) -> "EmulatorServer":
+    def __enter__(self) -> EmulatorServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

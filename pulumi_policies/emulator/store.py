@@ -63,7 +63,7 @@ class Store:
             self._db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator["Store"]:
+    def transaction(self) -> Iterator[Store]:
         """Everything inside runs alone and commits together (or not at all). Nests: the outermost commits."""
         with self._lock:
             if self._db.in_transaction:

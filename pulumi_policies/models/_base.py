@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
@@ -82,12 +82,12 @@ def _parse_timestamp(value: Any) -> Any:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             raise ValueError("must be an ISO 8601 date-time such as 2025-08-31T16:02:16.736Z") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return value
 
 
 def _format_timestamp(value: datetime) -> str:
-    text = value.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    text = value.astimezone(UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
 
 

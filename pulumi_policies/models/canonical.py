@@ -2,7 +2,8 @@
 
 Driven by the field markers of the models (see ``_base``): read-only fields are left out,
 UNORDERED lists (and the value lists of UNORDERED mappings) are sorted, absent fields take
-their default and empty values (None, "", [], {}) are left out, date-times compare by instant, camelCase and snake_case keys are the same key.
+their default and empty values (None, "", [], {}) are left out, date-times compare by instant,
+camelCase and snake_case keys are the same key.
 It works on plain dicts (user inputs, server records, Pulumi state alike) and never rejects one:
 validation is ``check``'s job, comparison is this module's.
 """

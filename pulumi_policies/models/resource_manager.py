@@ -21,7 +21,7 @@ class Member(StrictModel):
     name: str | None = None
 
     @model_validator(mode="after")
-    def _id_or_name(self) -> "Member":
+    def _id_or_name(self) -> Member:
         if not (self.id or self.name):
             raise ValueError("a member needs an 'id' or a 'name'")
         return self

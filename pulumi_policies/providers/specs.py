@@ -20,7 +20,6 @@ from ..client import ConfigurationPolicies, PolicyCollection, segment
 from ..client.errors import APIResponseError, AuthenticationError, PolicyAPIError
 from ..models import ConfigurationPolicyArgs, ProfilePolicyArgs, ResourcePolicyArgs
 
-
 LOOKUP_ATTEMPTS = 3
 LOOKUP_PAUSE = 0.5  # seconds, times the attempt number
 
@@ -121,7 +120,7 @@ class ResourceSpec:
         if len(parts) != len(self.scope_fields) + 1 or not all(parts):
             shape = "/".join([*(f"<{f}>" for f in self.scope_fields), "<policy id>"])
             raise ValueError(f"{self.kind} id {pulumi_id!r} is not of the form {shape}")
-        return {f: unquote(p) for f, p in zip(self.scope_fields, parts)}, unquote(parts[-1])
+        return {f: unquote(p) for f, p in zip(self.scope_fields, parts, strict=False)}, unquote(parts[-1])
 
     def describe(self, inputs: dict[str, Any]) -> str:
         key = ", ".join(f"{k} {inputs.get(k)!r}" for k in self.natural_key)

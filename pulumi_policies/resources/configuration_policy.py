@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
-from typing_extensions import NotRequired, Unpack
+from typing_extensions import Unpack
 
 from ..models import ConfigurationPolicyRecord
 from ..providers import ConfigurationPolicyProvider

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 import pulumi
-from typing_extensions import NotRequired, Unpack
+from typing_extensions import Unpack
 
 from ..models import PolicyRecord
 from ..providers import ResourcePolicyProvider

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from tests.support.policies import Api, new_policy_stack
 
-
 BAD_INPUTS = [
     ({"type": "ConfigurationPolicy", "name": "bad", "args": {"policyid": "x" * 30, "organization": "acme"}},
      ["ConfigurationPolicy.policyid", "at most 25 characters"]),

@@ -10,7 +10,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import struct_pb2
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
 HOST = Path(__file__).resolve().parents[2] / "tools" / "langhost" / "langhost.py"
 

@@ -67,7 +67,7 @@ class Stack:
             raise AssertionError(f"pulumi {shown} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
         return proc
 
-    def init(self, config: dict[str, str] | None = None, secrets: dict[str, str] | None = None) -> "Stack":
+    def init(self, config: dict[str, str] | None = None, secrets: dict[str, str] | None = None) -> Stack:
         self.pulumi("stack", "init")
         for key, value in (config or {}).items():
             self.pulumi("config", "set", key, value)

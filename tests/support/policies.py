@@ -26,7 +26,7 @@ def stack_config(server: Any) -> tuple[dict[str, str], dict[str, str]]:
 class PolicyStack:
     stack: Stack
 
-    def declare(self, *resources: dict[str, Any]) -> "PolicyStack":
+    def declare(self, *resources: dict[str, Any]) -> PolicyStack:
         (self.stack.project_dir / "resources.json").write_text(json.dumps(list(resources), indent=1))
         return self
 

@@ -73,7 +73,7 @@ def _child_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _stream(cmd: list[str], env: dict[str, str], cwd: str, procs: "_Children") -> Iterator[tuple[str, Any]]:
+def _stream(cmd: list[str], env: dict[str, str], cwd: str, procs: _Children) -> Iterator[tuple[str, Any]]:
     """Run cmd, yielding ("stdout", bytes) / ("stderr", bytes) as they come, then ("exit", code)."""
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)

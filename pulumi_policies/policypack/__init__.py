@@ -1,0 +1,9 @@
+"""Guardrails for policies as code: a pulumi-policy pack for the three resource types.
+
+``rules`` holds the rules as plain functions; ``pack`` turns them into pulumi-policy policies.
+"""
+
+from .pack import PACK_NAME, guardrails_pack, policies
+from .rules import RULES, Policy, Rule, normalise
+
+__all__ = ["PACK_NAME", "RULES", "Policy", "Rule", "guardrails_pack", "normalise", "policies"]

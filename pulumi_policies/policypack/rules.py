@@ -1,0 +1,218 @@
+"""Guardrails for access and configuration policies, as plain functions.
+
+Each rule takes a policy (its kind, name and inputs, snake_case) and its configuration, and yields
+one message per violation. The functions know nothing of Pulumi: ``pack.py`` wraps them into
+pulumi-policy ``ResourceValidationPolicy``/``StackValidationPolicy`` objects, and tests call them directly.
+
+To add a rule: write a function ``(policy, config) -> Iterator[str]`` (or ``(policies, config)`` for
+a stack rule), give it a ``Rule`` entry in ``RULES`` with its kinds, default enforcement and config
+schema (every property with a ``default``), and add pass/fail cases to ``tests/policypack``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import camel_to_snake
+
+TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
+ACCESS = ("ResourcePolicy", "ProfilePolicy")
+CONFIGURATION = ("ConfigurationPolicy",)
+# Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.
+PROBES = ("x", "because", "n/a", "1234", "fix it", "-")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a rule sees of one declared policy."""
+
+    kind: str                # ResourcePolicy | ProfilePolicy | ConfigurationPolicy
+    name: str                # the Pulumi resource name
+    props: Mapping[str, Any]  # the inputs, snake_case
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} '{self.name}'"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.props.get(key)
+        return default if value is None else value
+
+    def members(self) -> list[tuple[str, str]]:
+        """(kind, id or name) of every member granted."""
+        members = self.get("members", {})
+        return [(kind, str(m.get("id") or m.get("name"))) for kind in ("users", "tags", "service_identities")
+                for m in members.get(kind) or [] if isinstance(m, Mapping)]
+
+    def setting(self, settings_type: str) -> Mapping[str, Any] | None:
+        return next((s for s in self.get("settings", []) if s.get("settings_type") == settings_type), None)
+
+    def grants(self) -> bool:
+        return self.get("access_type", "Allow") != "Deny" and self.get("is_active", True) is not False
+
+
+def normalise(kind: str, name: str, props: Mapping[str, Any]) -> Policy:
+    """Inputs as a rule sees them: snake_case keys (camelCase aliases accepted), engine fields dropped."""
+    def snake(value: Any, depth: int) -> Any:
+        if isinstance(value, Mapping) and depth:
+            return {camel_to_snake(k): snake(v, depth - 1) for k, v in value.items()}
+        if isinstance(value, list) and depth:
+            return [snake(v, depth) for v in value]
+        return value
+    clean = {camel_to_snake(k): v for k, v in props.items() if not k.startswith("__")}
+    for key in ("members", "settings"):
+        if key in clean:
+            clean[key] = snake(clean[key], 2)
+    return Policy(kind.removeprefix(TYPE_PREFIX), name, clean)
+
+
+def is_production(policy: Policy, config: Mapping[str, Any]) -> bool:
+    if policy.kind == "ProfilePolicy" and policy.get("profile_id") in (config.get("productionProfiles") or []):
+        return True
+    labels = policy.get("resource_labels", {})
+    return any(set(labels.get(key) or []) & set(values) for key, values in
+               (config.get("productionLabels") or {}).items())
+
+
+# -- resource rules ---------------------------------------------------------------------------------
+def active_policy_needs_members(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    if policy.get("is_active", True) is not False and not policy.members():
+        yield (f"{policy.label} is active but grants nobody: add members (users, tags or service_identities) "
+               "or set is_active=False.")
+
+
+def production_access_needs_approval(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    if not (policy.grants() and is_production(policy, config)):
+        return
+    justification = policy.setting("JUSTIFICATION")
+    itsm = policy.setting("ITSM")
+    if (justification and justification.get("is_justification_required", True)) or \
+            (itsm and itsm.get("is_itsm_enabled", True)):
+        return
+    yield (f"{policy.label} allows access to production resources without approval: add a JUSTIFICATION "
+           "setting (is_justification_required=True) or an enabled ITSM setting.")
+
+
+def justification_regex_must_constrain(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    justification = policy.setting("JUSTIFICATION")
+    pattern = justification.get("justification_regex") if justification else None
+    if not pattern:
+        return
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        yield f"{policy.label}: justification_regex {pattern!r} does not compile ({exc})."
+        return
+    if all(compiled.search(p) for p in PROBES):
+        yield (f"{policy.label}: justification_regex {pattern!r} accepts any justification (it matches "
+               f"{', '.join(repr(p) for p in PROBES[:3])}...): anchor it to what a real one looks like, "
+               "e.g. '^CHG[0-9]{7}$'.")
+
+
+def resource_policy_needs_scope(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    if policy.kind == "ResourcePolicy" and policy.grants() and not (
+            policy.get("resource") or policy.get("resource_labels")):
+        yield (f"{policy.label} names no resource and no resource_labels, so it reaches every resource: "
+               "set resource=... or resource_labels={...}.")
+
+
+def prefer_tags_over_users(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    limit = int(config.get("maxDirectUsers", 1))
+    users = [m for kind, m in policy.members() if kind == "users"]
+    if len(users) > limit:
+        yield (f"{policy.label} grants {len(users)} users directly (at most {limit}): grant a tag they belong to "
+               "instead, so that joiners and leavers are handled in one place.")
+
+
+def naming_convention(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    pattern = str(config.get("pattern") or r"^[a-z0-9][a-z0-9-]*$")
+    field_name = "policyid" if policy.kind == "ConfigurationPolicy" else "name"
+    value = policy.get(field_name)
+    if isinstance(value, str) and not re.search(pattern, value):
+        yield f"{policy.label}: {field_name} {value!r} does not follow the naming pattern {pattern!r}."
+
+
+def configuration_policy_schedule_and_organization(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    if not policy.get("policy_schedule"):
+        yield f"{policy.label} has no policy_schedule: say when it runs, e.g. {{'frequency': 'daily', 'time': '02:00'}}."
+    allowed = config.get("allowedOrganizations") or []
+    organization = policy.get("organization")
+    if allowed and organization not in allowed:
+        yield (f"{policy.label}: organization {organization!r} is not one of the allowed organizations "
+               f"{sorted(allowed)}.")
+
+
+def no_drafts_in_production(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    if policy.get("is_draft") is True and is_production(policy, config):
+        yield f"{policy.label} is a draft on production resources: finish it (is_draft=False) or move it elsewhere."
+
+
+# -- stack rules ------------------------------------------------------------------------------------
+def no_duplicate_grants(policies: Iterable[Policy], config: Mapping[str, Any]) -> Iterator[str]:
+    """No two policies grant the same member the same resource (same profile, resource or labels)."""
+    seen: dict[tuple[Any, ...], str] = {}
+    for policy in policies:
+        if policy.kind not in ACCESS or not policy.grants():
+            continue
+        target = (policy.kind, policy.get("profile_id"), policy.get("resource"),
+                  tuple(sorted((k, tuple(sorted(v))) for k, v in policy.get("resource_labels", {}).items())))
+        for member in policy.members():
+            key = (*target, *member)
+            if key in seen and seen[key] != policy.label:
+                yield (f"{policy.label} and {seen[key]} both grant {member[0][:-1].replace('_', ' ')} "
+                       f"{member[1]!r} the same access: keep one of them.")
+            seen.setdefault(key, policy.label)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    check: Callable[..., Iterator[str]]
+    kinds: tuple[str, ...]          # resource kinds it applies to; () for a stack rule
+    mandatory: bool
+    config: dict[str, dict[str, Any]] = field(default_factory=dict)  # JSON schema properties, with defaults
+
+    def defaults(self) -> dict[str, Any]:
+        return {k: v["default"] for k, v in self.config.items()}
+
+
+PRODUCTION = {
+    "productionLabels": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                         "default": {"env": ["prod", "production"]},
+                         "description": "resource labels that mark production: {label: [values]}"},
+    "productionProfiles": {"type": "array", "items": {"type": "string"}, "default": [],
+                           "description": "profile ids whose policies are production"},
+}
+
+RULES: tuple[Rule, ...] = (
+    Rule("active-policy-needs-members", "An active access policy grants at least one member.",
+         active_policy_needs_members, ACCESS, mandatory=True),
+    Rule("production-access-needs-approval",
+         "Allow policies on production resources require a JUSTIFICATION or ITSM setting.",
+         production_access_needs_approval, ACCESS, mandatory=True, config=PRODUCTION),
+    Rule("justification-regex-must-constrain", "A justification regex compiles and does not accept everything.",
+         justification_regex_must_constrain, ACCESS, mandatory=True),
+    Rule("resource-policy-needs-scope", "A resource policy names its resource or resource labels.",
+         resource_policy_needs_scope, ("ResourcePolicy",), mandatory=True),
+    Rule("prefer-tags-over-users", "Access goes to tags (groups) rather than to many individual users.",
+         prefer_tags_over_users, ACCESS, mandatory=False,
+         config={"maxDirectUsers": {"type": "integer", "minimum": 0, "default": 1,
+                                    "description": "users a policy may name directly"}}),
+    Rule("naming-convention", "Policy names (policyid for configuration policies) follow the naming pattern.",
+         naming_convention, ACCESS + CONFIGURATION, mandatory=False,
+         config={"pattern": {"type": "string", "default": r"^[a-z0-9][a-z0-9-]*$",
+                             "description": "regular expression names must match"}}),
+    Rule("configuration-policy-schedule-and-organization",
+         "A configuration policy has a schedule and belongs to an allowed organization.",
+         configuration_policy_schedule_and_organization, CONFIGURATION, mandatory=True,
+         config={"allowedOrganizations": {"type": "array", "items": {"type": "string"}, "default": [],
+                                          "description": "organizations allowed (empty: any)"}}),
+    Rule("no-drafts-in-production", "No draft policy applies to production resources.",
+         no_drafts_in_production, ACCESS, mandatory=True, config=PRODUCTION),
+    Rule("no-duplicate-grants", "No two policies grant the same member the same access.",
+         no_duplicate_grants, (), mandatory=False),
+)
