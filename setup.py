@@ -9,7 +9,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["pulumi_policies", "pulumi_policies.*"]),
-    package_data={"pulumi_policies": ["py.typed"]},
+    package_data={"pulumi_policies": ["py.typed", "emulator/README.md"]},
     install_requires=[
         "pulumi>=3.259.0",
         "pulumi-policy>=1.21.0",

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +18,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+
+from pulumi_policies.emulator.server import spawn
 
 RM = "/api/resource-manager"
 NCCM = "/ux/nccm/configuration_policies/"
@@ -33,15 +33,8 @@ def percentile(samples: list[float], q: float) -> float:
 @contextmanager
 def serve() -> Iterator[dict[str, str]]:
     """`pulumi-policies serve` in its own process, as the engine's providers meet it."""
-    proc = subprocess.Popen([sys.executable, "-m", "pulumi_policies.cli", "serve", "--memory", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    proc, info = spawn("--memory", "--port", "0")
     try:
-        info: dict[str, str] = {}
-        while len(info) < 4:
-            key, _, value = proc.stdout.readline().partition(": ")  # type: ignore[union-attr]
-            if not value:
-                raise RuntimeError("the emulator did not start")
-            info[key] = value.strip()
         yield info
     finally:
         proc.terminate()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from pulumi_policies.emulator.server import spawn
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE / "quickstart"
@@ -32,24 +35,23 @@ def free_port(preferred: int) -> int:
             return s.getsockname()[1]
 
 
+def credentials() -> Path:
+    """The demo server's API key and token, made once and kept (mode 600) so a restarted server accepts them."""
+    path = STATE / "credentials.env"
+    if not path.exists():
+        STATE.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"PULUMI_POLICIES_NCCM_API_KEY=demo-{secrets.token_urlsafe(16)}\n"
+                        f"PULUMI_POLICIES_RM_TOKEN=demo-{secrets.token_urlsafe(16)}\n")
+        path.chmod(0o600)
+    return path
+
+
 def start_server(port: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    STATE.mkdir(parents=True, exist_ok=True)
     seed = STATE / "seed.json"
     seed.write_text(json.dumps({"profiles": PROFILES}))
-    cmd = [sys.executable, "-m", "pulumi_policies.cli", "serve", "--port", str(port),
-           "--data-dir", str(STATE / "emulator"), "--seed-file", str(seed)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    info: dict[str, str] = {}
-    assert proc.stdout is not None
-    while "admin_token" not in info:
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit(f"the embedded API server did not start ({' '.join(cmd)})")
-        print(f"  server | {line.rstrip()}")
-        key, _, value = line.partition(":")
-        if value:
-            info[key.strip().lower().replace(" ", "_")] = value.strip()
-    return proc, info
+    env = dict(os.environ)
+    env.update(line.split("=", 1) for line in credentials().read_text().split())
+    return spawn("--port", str(port), "--data-dir", str(STATE / "emulator"), "--seed-file", str(seed), env=env)
 
 
 def main() -> int:
@@ -73,6 +75,7 @@ def main() -> int:
     port = free_port(int(os.environ.get("DEMO_PORT", "18080")))
     print(f"==> starting the embedded API server on 127.0.0.1:{port}")
     server, info = start_server(port)
+    print(f"    {info['url']} (API key and token in {credentials().relative_to(HERE.parent)})")
     try:
         if subprocess.run(["pulumi", "stack", "select", STACK], cwd=PROJECT, env=env,
                           capture_output=True).returncode != 0:
@@ -96,6 +99,7 @@ def main() -> int:
 ==> Done. The stack '{STACK}' and the server's database are kept under {STATE.relative_to(HERE.parent)}/.
 Explore them (from the repository root):
   export PATH="$PWD/.engine/bin:$PWD/.venv/bin:$PATH" {exports}
+  set -a; . {credentials()}; set +a        # the demo server's API key and token
   pulumi-policies serve --port {port} --data-dir {STATE / 'emulator'} &    # the server, back with the same data
   cd examples/quickstart && pulumi stack output && pulumi preview --diff
 Clean up:  (with the server running) pulumi destroy --yes && pulumi stack rm {STACK} --yes

@@ -44,9 +44,8 @@ def _add_serve(sub: Any) -> None:
     p.add_argument("--seed-file", help='JSON file of profiles to create: {"profiles": [{"id": ..., "name": ...}]}')
     p.add_argument("--nccm-api-key", default=os.environ.get("PULUMI_POLICIES_NCCM_API_KEY"),
                    help="NCCM API key to accept (default: $PULUMI_POLICIES_NCCM_API_KEY, else random)")
-    p.add_argument("--rm-token", default=os.environ.get("PULUMI_POLICIES_RESOURCE_MANAGER_TOKEN"),
-                   help="resource-manager token to accept (default: $PULUMI_POLICIES_RESOURCE_MANAGER_TOKEN, "
-                        "else random)")
+    p.add_argument("--rm-token", default=os.environ.get("PULUMI_POLICIES_RM_TOKEN"),
+                   help="resource-manager token to accept (default: $PULUMI_POLICIES_RM_TOKEN, else random)")
     p.add_argument("--admin-token", default=os.environ.get("PULUMI_POLICIES_EMULATOR_ADMIN_TOKEN"),
                    help="admin API token (default: $PULUMI_POLICIES_EMULATOR_ADMIN_TOKEN, else random)")
     p.add_argument("--list-shape", choices=get_args(ListShape), default="array",

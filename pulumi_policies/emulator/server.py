@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -133,3 +135,24 @@ class EmulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+SERVE_KEYS = ("url", "nccm_api_key", "rm_token", "admin_token")
+
+
+def spawn(*serve_args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """`pulumi-policies serve ARGS` in a child process; returns it and what it printed (url and credentials).
+
+    The caller stops it (``proc.terminate(); proc.wait()``).
+    """
+    cmd = [sys.executable, "-m", "pulumi_policies.cli", "serve", *serve_args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    info: dict[str, str] = {}
+    assert proc.stdout is not None
+    while not all(k in info for k in SERVE_KEYS):
+        key, _, value = proc.stdout.readline().partition(": ")
+        if not value:
+            proc.kill()
+            raise RuntimeError(f"the embedded API server did not start: {' '.join(cmd)}")
+        info[key.strip()] = value.strip()
+    return proc, info

@@ -180,7 +180,7 @@ def test_serve_prints_its_url_and_credentials_and_serves(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"profiles": [{"id": "p", "name": "n"}]}))
     proc = _serve("--memory", "--seed-file", str(seed), "--list-shape", "envelope",
-                  env={"PULUMI_POLICIES_RESOURCE_MANAGER_TOKEN": "from-env"})
+                  env={"PULUMI_POLICIES_RM_TOKEN": "from-env"})
     try:
         info = {}
         while len(info) < 4:
