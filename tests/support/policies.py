@@ -55,3 +55,52 @@ class Api:
         base = (f"/api/resource-manager/profiles/{profile_id}/policies" if kind == "ProfilePolicy"
                 else "/api/resource-manager/policies")
         return f"{base}/{policy_id}" if policy_id else base
+
+
+# One declared object per kind, and the change an update makes to it (used by the calls-per-operation
+# test and benchmark).
+SAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "ConfigurationPolicy": ({"policyid": "cpo", "organization": "acme", "policy_schedule": {"frequency": "daily"}},
+                            {"description": "changed"}),
+    "ProfilePolicy": ({"profile_id": "prof-eng", "name": "cpo", "members": {"tags": [{"name": "sre"}]},
+                       "settings": [{"settings_type": "JUSTIFICATION", "justification_regex": "^J-[0-9]+$"}]},
+                      {"description": "changed"}),
+    "ResourcePolicy": ({"name": "cpo", "resource": "db", "members": {"users": [{"name": "alice"}]},
+                        "resource_labels": {"env": ["dev"]}}, {"description": "changed"}),
+}
+
+
+def calls_per_operation(ps: PolicyStack, server: Any, kind: str) -> dict[str, dict[str, int]]:
+    """Run one object of `kind` through its life; the server's request log per operation: {op: {call: n}}."""
+    args, change = SAMPLES[kind]
+    table: dict[str, dict[str, int]] = {}
+
+    def measured(operation: str, action: Any) -> None:
+        server.admin.clear_requests()
+        action()
+        table[operation] = dict(server.admin.requests()["counts"])
+
+    measured("preview (create)", lambda: ps.declare({"type": kind, "name": "o", "args": args}).stack.changes())
+    measured("create", lambda: ps.stack.up())
+    measured("no-op preview", lambda: ps.stack.changes())
+    measured("no-op up", lambda: ps.stack.up())
+    measured("update", lambda: ps.declare({"type": kind, "name": "o", "args": {**args, **change}}).stack.up())
+    measured("refresh", lambda: ps.stack.refresh())
+    remote_id = ps.stack.resources(kind)[0]["outputs"].get("policy_id") or ps.stack.resources(kind)[0]["id"]
+    measured("delete", lambda: ps.declare().stack.up())
+    # adoption of an identical object made by hand: it is read, nothing is written
+    api = Api(server)
+    if kind == "ConfigurationPolicy":
+        api.nccm.post("/ux/nccm/configuration_policies/", json={**args, **change})
+        remote_id = server.admin.dump()["configuration_policies"][-1]["id"]
+    else:
+        from pulumi_policies.models import PolicyFields
+
+        body = PolicyFields.model_validate({k: v for k, v in {**args, **change}.items() if k != "profile_id"})
+        created = api.rm.post(api.rm_path(kind, profile_id=args.get("profile_id", "")),
+                              json=body.model_dump(mode="json", by_alias=True, exclude_none=True))
+        remote_id = created.json()["id"]
+    measured("adopt (import_id)",
+             lambda: ps.declare({"type": kind, "name": "o", "args": {**args, **change, "import_id": remote_id}}).stack.up())
+    measured("destroy", lambda: ps.stack.destroy())
+    return table
