@@ -58,7 +58,8 @@ def add_commands(sub: Any) -> None:
 
 
 def _echo(text: str) -> None:
-    sys.stdout.write(text)
+    """Engine output, one line per call from the Automation API (without its newline)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 
 
