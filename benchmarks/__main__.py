@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["benchmarks.emulator_load", "benchmarks.calls_per_operation"]
+BENCHMARKS = ["benchmarks.emulator_load", "benchmarks.calls_per_operation", "benchmarks.rollback_ratio"]
 
 
 def main() -> int:
