@@ -43,6 +43,13 @@ def add_commands(sub: Any) -> None:
                    help="leave this resource as it is (repeatable): continue a rollback that could not restore it")
     p.set_defaults(func=cmd_rollback)
 
+    p = sub.add_parser("recover", help="make a stack truthful again after `pulumi up` died (kill -9, crash)",
+                       description="Remove the dead update's lock, adopt the objects its pending creates made "
+                                   "(found by natural key), clear the pending operations and refresh. Then "
+                                   "`pulumi up` converges with no duplicate and no orphan.")
+    _stack_args(p)
+    p.set_defaults(func=cmd_recover)
+
     p = sub.add_parser("export", help="write a Pulumi program adopting every existing policy",
                        description="List every policy on the configured endpoints and write a Pulumi Python program "
                                    "declaring each with import_id. Endpoints and credentials come from --stack's "
@@ -118,6 +125,21 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         return 1
     print(report.text())
     return 0 if report.ok else 1
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from pulumi import automation as auto
+
+    from . import recovery
+    from .client.errors import PolicyAPIError
+
+    try:
+        report = recovery.recover(args.stack, args.cwd, on_output=_echo)
+    except (auto.CommandError, PolicyAPIError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report.text())
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:

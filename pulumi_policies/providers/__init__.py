@@ -16,7 +16,11 @@ class ResourcePolicyProvider(PolicyProvider):
     spec = RESOURCE_POLICY
 
 
+PROVIDERS: dict[str, type[PolicyProvider]] = {
+    cls.spec.kind: cls for cls in (ConfigurationPolicyProvider, ProfilePolicyProvider, ResourcePolicyProvider)
+}
+
 __all__ = [
-    "ConfigurationPolicyProvider", "PolicyProvider", "PolicyProviderError", "ProfilePolicyProvider",
+    "PROVIDERS", "ConfigurationPolicyProvider", "PolicyProvider", "PolicyProviderError", "ProfilePolicyProvider",
     "ResourcePolicyProvider", "ResourceSpec",
 ]

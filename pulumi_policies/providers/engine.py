@@ -98,7 +98,7 @@ class PolicyProvider(ResourceProvider):
         validated = model.model_validate({**body, **{f: inputs[f] for f in self.spec.scope_fields}})
         return validated.model_dump(mode="json", by_alias=True, include=set(body))
 
-    def _outputs(self, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
+    def outputs(self, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
         """Every field the server returned, snake_case, plus the scope; the remote id under id_output."""
         outs: dict[str, Any] = {}
         for key, value in record.items():
@@ -172,7 +172,7 @@ class PolicyProvider(ResourceProvider):
             raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
         except settings.ConfigurationError as exc:
             raise PolicyProviderError(f"{self.spec.describe(inputs)}: {exc}") from None
-        return CreateResult(self.spec.pulumi_id(scope, record["id"]), self._outputs(record, scope))
+        return CreateResult(self.spec.pulumi_id(scope, record["id"]), self.outputs(record, scope))
 
     def _create(self, remote: Any, inputs: dict[str, Any]) -> dict[str, Any]:
         """POST once; when the answer is lost or a 5xx, look the object up before sending again."""
@@ -208,7 +208,7 @@ class PolicyProvider(ResourceProvider):
                 f"{self.spec.describe(inputs)}: import_id {import_id!r} names no existing {self.spec.kind}. "
                 "Check the id (pulumi-policies export lists them) or remove import_id to create a new one.")
         scope = {f: inputs[f] for f in self.spec.scope_fields}
-        current = self._outputs(record, scope)
+        current = self.outputs(record, scope)
         if self.diff("", current, inputs).changes:
             record = self._update(remote, record["id"], current, inputs)
         return record
@@ -224,7 +224,7 @@ class PolicyProvider(ResourceProvider):
             raise self._fail(props or {"id": id_}, f"read of {id_!r}", exc) from None
         if record is None:
             return ReadResult(id_="", outs={})  # deleted out of band: drop it from state
-        outs = self._outputs(record, scope)
+        outs = self.outputs(record, scope)
         inputs = canonical(self.spec.args_model, outs)
         return ReadResult(id_=id_, outs=outs, inputs=inputs)
 
@@ -238,7 +238,7 @@ class PolicyProvider(ResourceProvider):
             record = self._update(self.spec.remote(scope), remote_id, olds, inputs)
         except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
             raise self._fail(inputs, "update", exc) from None
-        return UpdateResult(self._outputs(record, scope))
+        return UpdateResult(self.outputs(record, scope))
 
     def _update(self, remote: Any, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
         body = self._body(inputs, olds)

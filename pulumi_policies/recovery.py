@@ -1,0 +1,91 @@
+"""Recovering a stack whose `pulumi up` died mid-way (kill -9, a crashed CI runner, a lost machine).
+
+The engine writes a *pending create* to the state before it asks the provider to create an object,
+and clears it when the answer comes back. A dead update leaves those behind, with the stack locked.
+Whether each of those creates landed on the server only the server can say, so ``recover``:
+
+1. removes the dead update's lock (``pulumi cancel``);
+2. for each pending create of this package's resources, looks the object up by its natural key
+   (name in its scope; NCCM policyid + organization) and, if it is there, records it in the state as
+   that resource (adoption, as ``import_id`` does); if it is not, the create never landed;
+3. clears the pending operations and runs ``pulumi refresh``, so the state says what the server holds.
+
+The next ``pulumi up`` then converges to the program: no duplicate (a landed create is adopted, not
+made again) and no orphan (every object the dead update made is in the state). Pending updates and
+deletes need nothing: the resource is still in the state, refresh reads it, up finishes the job.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi import automation as auto
+
+from . import settings
+from .providers import PROVIDERS
+
+TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
+
+
+@dataclass
+class RecoveryReport:
+    stack: str
+    adopted: list[str] = field(default_factory=list)      # pending creates that had landed: now in the state
+    not_landed: list[str] = field(default_factory=list)   # pending creates that never reached the server
+    other_pending: list[str] = field(default_factory=list)  # pending updates/deletes, settled by refresh
+
+    def text(self) -> str:
+        lines = [f"Recovered stack {self.stack!r}:"]
+        for label, names in (("adopted (created before the crash)", self.adopted),
+                             ("never created", self.not_landed), ("settled by refresh", self.other_pending)):
+            if names:
+                lines.append(f"  {label}: {', '.join(sorted(names))}")
+        if len(lines) == 1:
+            lines.append("  nothing was pending")
+        lines.append(f"  Next: `pulumi up --stack {self.stack}` converges to the program.")
+        return "\n".join(lines)
+
+
+def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str, str] | None = None,
+            on_output: Callable[[str], Any] | None = None) -> RecoveryReport:
+    stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
+                              opts=auto.LocalWorkspaceOptions(env_vars=env))
+    try:
+        stack.cancel()  # the dead update's lock; an error only means there was none
+    except auto.CommandError:
+        pass
+    report = RecoveryReport(stack_name)
+    exported = stack.export_stack()
+    deployment = dict(exported.deployment or {})
+    pending = deployment.get("pending_operations") or []
+    if not pending:
+        stack.refresh(on_output=on_output)
+        return report
+    settings.configure({k: v.value for k, v in stack.get_all_config().items()})
+    resources = list(deployment.get("resources") or [])
+    recorded = {r["urn"] for r in resources}
+    for op in pending:
+        resource = op.get("resource") or {}
+        urn, kind = resource.get("urn", ""), resource.get("type", "").removeprefix(TYPE_PREFIX)
+        name = urn.rsplit("::", 1)[-1]
+        if op.get("type") != "creating" or kind not in PROVIDERS or urn in recorded:
+            report.other_pending.append(name)
+            continue
+        provider = PROVIDERS[kind]()
+        inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__")}
+        scope = {f: inputs.get(f) for f in provider.spec.scope_fields}
+        found = provider.spec.remote(scope).find(inputs)
+        if found is None:
+            report.not_landed.append(name)
+            continue
+        outputs = {**provider.outputs(found, scope), "__provider": (resource.get("inputs") or {}).get("__provider")}
+        resources.append({**resource, "id": provider.spec.pulumi_id(scope, found["id"]), "outputs": outputs})
+        report.adopted.append(name)
+    deployment["resources"] = resources
+    deployment["pending_operations"] = []
+    stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
+    stack.refresh(on_output=on_output)
+    return report

@@ -1,0 +1,70 @@
+"""`pulumi up` killed with SIGKILL mid-update; the documented recovery converges with no duplicate, no orphan.
+
+Recovery (README "Recovering from a crashed update"):
+
+    pulumi-policies recover --stack dev
+    pulumi up --stack dev
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.reliability.test_faults import assert_server_holds_exactly, declared
+from tests.support.engine import ENGINE_BIN
+from tests.support.policies import new_policy_stack
+
+DEPLOYED, UPDATED = 25, 50  # 25 policies deployed; the update changes them and adds 25 more
+
+
+def kill_after(ps, server, requests: int) -> int:
+    """Start `pulumi up` in its own process group and SIGKILL the group once the server saw `requests` requests."""
+    server.admin.clear_requests()
+    proc = subprocess.Popen([str(ENGINE_BIN / "pulumi"), "up", "--yes", "--skip-preview", "--non-interactive",
+                             "--stack", ps.stack.name], cwd=ps.stack.project_dir, env=ps.stack.env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    seen = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        seen = server.admin.requests()["total"]
+        if seen >= requests:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the update finished before the crash point"
+    os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its language host and its provider process: a lost machine
+    proc.wait(30)
+    return seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", [1, 12, 25, 38, 48])
+def test_kill_9_mid_update_then_recover(point, server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*declared(DEPLOYED, "v1")).stack.up()
+    items = declared(UPDATED, "v2")
+    ps.declare(*items)
+    # slow writes down so that the crash lands among them
+    server.admin.set_faults([{"kind": "latency", "method": "POST|PUT|PATCH", "latency_ms": 150}])
+    seen = kill_after(ps, server, point)
+    server.admin.clear_faults()
+    before_recovery = server.admin.dump()
+    made = sum(len(v) for k, v in before_recovery.items() if k != "profiles")
+
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "recover", "--stack", ps.stack.name,
+                           "--cwd", str(ps.stack.project_dir)], env=ps.stack.env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    ps.stack.up()
+    report = proc.stdout[proc.stdout.rfind("Recovered stack"):]
+    print(f"\nkilled after {seen} requests ({made} objects on the server); "
+          + " | ".join(line.strip() for line in report.splitlines()[1:-1]))
+    assert_server_holds_exactly(server.admin.dump(), items)  # no duplicate, no orphan, declared values
+    assert ps.stack.changes() == {}
+    managed = [r for r in ps.stack.resources() if r["type"].startswith("pulumi-python:dynamic/pulumi_policies:")]
+    assert len(managed) == UPDATED
