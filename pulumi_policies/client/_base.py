@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from .errors import APIConnectionError, APIResponseError, APIStatusError, make_status_error, parse_body
 
@@ -135,6 +136,24 @@ class APIClient:
                 f"body that is not JSON ({response.headers.get('content-type', 'no content type')}).",
                 method=method, url=str(response.request.url))
         return body
+
+
+def checked_record(model: type[BaseModel], body: Any, what: str) -> dict[str, Any]:
+    """A server's object, checked against its (lenient) record model: an id, and documented fields of the right type."""
+    if not isinstance(body, dict) or not body.get("id"):
+        raise APIResponseError(f"{what} came back without an 'id' (got {_preview(body)})")
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {_preview(e.get('input'))})"
+                             for e in exc.errors())
+        raise APIResponseError(f"{what} came back malformed: {problems}") from None
+    return body
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def items_of(body: Any, what: str) -> list[dict[str, Any]]:

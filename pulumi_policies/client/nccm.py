@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import APIClient, items_of, segment
-from .errors import APIResponseError, NotFoundError
+from ..models import ConfigurationPolicyRecord
+from ._base import APIClient, checked_record, items_of, segment
+from .errors import NotFoundError
 
 BASE = "/ux/nccm/configuration_policies/"
 # How many of the newest policies one look-up reads when finding a policy just created (POST answers
@@ -64,6 +65,4 @@ class ConfigurationPolicies:
 
     @staticmethod
     def _record(body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict) or not body.get("id"):
-            raise APIResponseError("a configuration policy came back without an 'id'")
-        return body
+        return checked_record(ConfigurationPolicyRecord, body, "a configuration policy")

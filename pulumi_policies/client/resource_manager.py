@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._base import APIClient, items_of, segment
-from .errors import APIResponseError, NotFoundError
+from ..models import PolicyRecord
+from ._base import APIClient, checked_record, items_of, segment
+from .errors import NotFoundError
 
 API = "/api/resource-manager"
 
@@ -58,9 +59,7 @@ class PolicyCollection:
 
     @staticmethod
     def _record(body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict) or not body.get("id"):
-            raise APIResponseError("a policy came back without an 'id'")
-        return body
+        return checked_record(PolicyRecord, body, "a policy")
 
 
 class Profiles:

@@ -137,6 +137,13 @@ class FaultsAndLog:
                              ((b"retry-after", _seconds(fault.retry_after)),))
             return
         status["code"] = fault.status
+        if fault.body is not None:
+            payload = fault.body.encode()
+            await send({"type": "http.response.start", "status": fault.status,
+                        "headers": [(b"content-type", fault.content_type.encode()),
+                                    (b"content-length", str(len(payload)).encode())]})
+            await send({"type": "http.response.body", "body": payload})
+            return
         await _send_json(send, fault.status, _error_body(scope["path"], fault.status,
                                                          f"Injected failure (HTTP {fault.status})."))
 

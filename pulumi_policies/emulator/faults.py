@@ -6,7 +6,8 @@ A rule is a small JSON object (from ``--fault`` or ``PUT /_emulator/faults``)::
      "rate": 0.5, "after": 2, "count": 1}
 
 kind        ``error`` (answer ``status``, default 503), ``rate_limit`` (429 with ``Retry-After``),
-            ``drop`` (close the connection without an answer), ``latency`` (sleep, then serve)
+            ``drop`` (close the connection without an answer), ``latency`` (sleep, then serve),
+            ``respond`` (answer ``status`` with ``body`` verbatim: HTML pages, non-JSON, malformed objects)
 method      HTTP method(s) to match, e.g. ``PATCH`` or ``POST|PUT|PATCH``; default any
 path        shell-style glob on the request path; default any (``*`` also crosses ``/``)
 rate        probability of firing on a matching request (0..1, default 1)
@@ -15,7 +16,9 @@ count       fire at most this many times (default: no limit)
 status      status of an ``error`` (default 503)
 retry_after seconds in the ``Retry-After`` header of a ``rate_limit`` (default 1)
 latency_ms  fixed delay of a ``latency`` rule; jitter_ms adds a uniform random 0..jitter_ms
-apply       for ``error`` and ``drop``: serve the request first (the write happens), then fail the
+body        the body of a ``respond`` (and, if given, of an ``error``); content_type its type
+            (default application/json)
+apply       for ``error``, ``respond`` and ``drop``: serve the request first (the write happens), then fail the
             answer: the ambiguous case of a real network (default false)
 
 Rules are tried in order; the first latency rule that fires delays the request, the first failing
@@ -32,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FaultKind = Literal["error", "rate_limit", "drop", "latency"]
+FaultKind = Literal["error", "rate_limit", "drop", "latency", "respond"]
 
 
 class FaultRule(BaseModel):
@@ -44,7 +47,9 @@ class FaultRule(BaseModel):
     rate: float = Field(1.0, ge=0.0, le=1.0)
     after: int = Field(0, ge=0)
     count: int | None = Field(None, ge=0)
-    status: int = Field(503, ge=400, le=599)
+    status: int = Field(503, ge=100, le=599)
+    body: str | None = None
+    content_type: str = "application/json"
     retry_after: float = Field(1.0, ge=0.0)
     latency_ms: float = Field(0.0, ge=0.0)
     jitter_ms: float = Field(0.0, ge=0.0)
