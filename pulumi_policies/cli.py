@@ -57,6 +57,8 @@ def _add_serve(sub: Any) -> None:
                    help="a fault rule (repeatable); see the epilog and the admin API /_emulator/faults")
     p.add_argument("--fault-seed", type=int, help="random seed of the fault rules, for repeatable runs")
     p.add_argument("--latency-ms", type=float, default=0.0, help="fixed latency added to every API request")
+    p.add_argument("--tls-cert", help="PEM certificate: serve HTTPS (with --tls-key)")
+    p.add_argument("--tls-key", help="PEM private key of --tls-cert")
     p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"),
                    help="server log level (default: warning)")
     p.set_defaults(func=cmd_serve)
@@ -69,14 +71,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         seed_file=args.seed_file, nccm_api_key=args.nccm_api_key, rm_token=args.rm_token,
                         admin_token=args.admin_token, list_shape=args.list_shape, condition_as=args.condition_as,
                         faults=args.fault, fault_seed=args.fault_seed, latency_ms=args.latency_ms)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("error: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
+    scheme = "https" if args.tls_cert else "http"
     # Credentials of a local test server, printed on purpose so that clients can be pointed at it.
-    for key, value in (("url", f"http://{host}:{port}"), ("nccm_api_key", state.credentials.nccm_api_key),
+    for key, value in (("url", f"{scheme}://{host}:{port}"), ("nccm_api_key", state.credentials.nccm_api_key),
                        ("rm_token", state.credentials.rm_token), ("admin_token", state.credentials.admin_token)):
         print(f"{key}: {value}", flush=True)
     try:
-        uvicorn_server(state, args.log_level).run(sockets=[sock])
+        uvicorn_server(state, args.log_level, args.tls_cert, args.tls_key).run(sockets=[sock])
     finally:
         state.store.close()
     return 0

@@ -101,7 +101,11 @@ def _client(kind: str, url: str, secret: str, authorization: str, settings: Sett
     with _lock:
         client = _clients.get(key)
         if client is None:
-            client = _clients[key] = APIClient(url, authorization, secret=secret, **options)
+            try:
+                client = _clients[key] = APIClient(url, authorization, secret=secret, **options)
+            except ValueError as exc:
+                raise ConfigurationError(f"{exc}. Check `pulumi config get {NAMESPACE}:caBundle` "
+                                         f"(or {_KEYS['caBundle']}): a readable PEM file of CA certificates.") from None
         return client
 
 

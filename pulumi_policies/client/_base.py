@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -76,12 +77,22 @@ class Redactor:
         return text
 
 
+def _tls(verify: bool | str) -> bool | ssl.SSLContext:
+    if not isinstance(verify, str):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"the CA bundle {verify!r} cannot be used: {exc}") from None
+
+
 class APIClient:
     """A base URL, an Authorization header, and the retry rule. Safe to share across threads."""
 
     def __init__(self, base_url: str, authorization: str, *, secret: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
                  verify: bool | str = True, max_retries: int = MAX_RETRIES,
                  sleep: Callable[[float], None] = time.sleep) -> None:
+        """`verify`: True (the system's CAs), False (no TLS checks), or the path of a PEM CA bundle."""
         if not base_url:
             raise ValueError("no endpoint URL configured")
         self.redact = Redactor([secret, authorization])
@@ -92,7 +103,7 @@ class APIClient:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": authorization, "Accept": "application/json"},
-            timeout=timeout, verify=verify,
+            timeout=timeout, verify=_tls(verify),
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
         )
 

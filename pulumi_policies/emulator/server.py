@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -42,9 +43,11 @@ def build_state(*, data_dir: str | Path | None = None, seed_file: str | Path | N
                          faults=Faults(faults, seed=fault_seed, latency_ms=latency_ms))
 
 
-def uvicorn_server(state: EmulatorState, log_level: str = "warning") -> uvicorn.Server:
+def uvicorn_server(state: EmulatorState, log_level: str = "warning", certfile: str | None = None,
+                   keyfile: str | None = None) -> uvicorn.Server:
+    """The server for `state`; with a certificate and key it speaks HTTPS."""
     config = uvicorn.Config(create_app(state), log_level=log_level, lifespan="off", access_log=False,
-                            timeout_keep_alive=30)
+                            timeout_keep_alive=30, ssl_certfile=certfile, ssl_keyfile=keyfile)
     server = uvicorn.Server(config)
     state.connections = server.server_state.connections
     return server
@@ -53,9 +56,10 @@ def uvicorn_server(state: EmulatorState, log_level: str = "warning") -> uvicorn.
 class Admin:
     """The admin API (``/_emulator/``), for tests and benchmarks."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, verify: bool | str = True) -> None:
+        tls = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
         self._http = httpx.Client(base_url=f"{url}/_emulator", headers={"Authorization": f"Bearer {token}"},
-                                  timeout=30)
+                                  timeout=30, verify=tls)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)
@@ -98,14 +102,15 @@ class EmulatorServer:
                       headers={"Authorization": srv.nccm_api_key})
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, certfile: str | None = None,
+                 keyfile: str | None = None, **options: Any) -> None:
         self.state = build_state(**options)
         self._socket = bind(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
-        self.url = f"http://{self.host}:{self.port}"
-        self._server = uvicorn_server(self.state)
+        self.url = f"{'https' if certfile else 'http'}://{self.host}:{self.port}"
+        self._server = uvicorn_server(self.state, certfile=certfile, keyfile=keyfile)
         self._thread: threading.Thread | None = None
-        self.admin = Admin(self.url, self.state.credentials.admin_token)
+        self.admin = Admin(self.url, self.state.credentials.admin_token, verify=certfile or True)
 
     nccm_api_key = property(lambda self: self.state.credentials.nccm_api_key)
     rm_token = property(lambda self: self.state.credentials.rm_token)

@@ -205,3 +205,16 @@ def test_serve_help_documents_every_option():
                    "--log-level"):
         assert option in out
     assert "rate_limit" in out and "Authorization: TOKEN" in out
+
+
+def test_wrong_credentials_change_nothing(api):
+    bad = {"Authorization": "TOKEN not-the-token"}
+    writes = [api.anonymous.post(f"{RM}/policies", json={"name": "x"}, headers=bad),
+              api.anonymous.post(f"{RM}/profiles/prof-1/policies", json={"name": "x"}, headers=bad),
+              api.anonymous.post(f"{RM}/profiles", json={"name": "x"}, headers=bad),
+              api.anonymous.post(NCCM, json={"policyid": "p", "organization": "o"}, headers={"Authorization": "nope"}),
+              api.anonymous.post(f"{NCCM}bulk-opration/", json=[{"policyid": "p", "organization": "o"}])]
+    assert [r.status_code for r in writes] == [401] * 5
+    dump = api.server.admin.dump()
+    assert dump["resource_policies"] == dump["profile_policies"] == dump["configuration_policies"] == []
+    assert len(dump["profiles"]) == 2
