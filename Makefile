@@ -30,6 +30,7 @@ test: engine
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: engine
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
 	$(PY) -m benchmarks
 
 clean:

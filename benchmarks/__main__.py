@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["benchmarks.emulator_load", "benchmarks.calls_per_operation", "benchmarks.rollback_ratio"]
+BENCHMARKS = ["benchmarks.emulator_load", "benchmarks.calls_per_operation", "benchmarks.engine_cost", "benchmarks.scale",
+              "benchmarks.provider_profile", "benchmarks.rollback_ratio"]
 
 
 def main() -> int:

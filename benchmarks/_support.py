@@ -26,3 +26,30 @@ def seeded_server(data_dir: Path, **options: object) -> Iterator[EmulatorServer]
     seed.write_text(json.dumps({"profiles": PROFILES}))
     with EmulatorServer(data_dir=data_dir / "db", seed_file=seed, **options) as server:
         yield server
+
+
+def plot(filename: str, title: str, xlabel: str, ylabel: str, series: dict[str, list[tuple[float, float]]]) -> Path | None:
+    """A line plot into benchmarks/results/ (matplotlib from the `bench` extra); None if it is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"  (no plot {filename}: pip install -e '.[bench]' for matplotlib)")
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, points in series.items():
+        if points:
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, marker="o", label=label, linestyle="--" if "ideal" in label else "-")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / filename
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    print(f"  plot: {path}")
+    return path

@@ -99,10 +99,14 @@ class PolicyProvider(ResourceProvider):
         return validated.model_dump(mode="json", by_alias=True, include=set(body))
 
     def outputs(self, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
-        """Every field the server returned, snake_case, plus the scope; the remote id under id_output."""
+        """Every field the server returned, snake_case, plus the scope; the remote id under id_output.
+
+        Fields the server returned as null are left out (they read as None all the same): every byte of
+        an output is paid again each time the file backend rewrites the checkpoint.
+        """
         outs: dict[str, Any] = {}
         for key, value in record.items():
-            if key == "id":
+            if key == "id" or value is None:
                 continue
             outs[camel_to_snake(key)] = _snake_keys(value) if key in ("members", "settings") else value
         if self.spec.id_output:

@@ -9,6 +9,7 @@ import pytest
 
 from pulumi_policies.models import ConfigurationPolicyArgs, PolicyFields
 from pulumi_policies.models.canonical import canonical
+from tests.support.policies import mixed_policies as declared
 from tests.support.policies import new_policy_stack
 
 N = 200
@@ -17,25 +18,6 @@ FLAKY = [
     {"kind": "error", "status": 503, "rate": 0.10},
     {"kind": "rate_limit", "rate": 0.05, "retry_after": 1},
 ]
-
-
-def declared(n: int, release: str = "v1") -> list[dict[str, Any]]:
-    items = []
-    for i in range(n):
-        if i % 3 == 0:
-            args: dict[str, Any] = {"policyid": f"cp-{i}", "organization": "acme", "description": release,
-                                    "policy_schedule": {"frequency": "daily", "hour": i % 24}}
-            items.append({"type": "ConfigurationPolicy", "name": f"r{i}", "args": args})
-        else:
-            args = {"name": f"p-{i}", "description": release, "resource": f"db-{i}",
-                    "members": {"users": [{"name": f"u{i}"}], "tags": [{"name": "sre"}]},
-                    "resource_labels": {"env": ["dev", "prod"][: 1 + i % 2]}}
-            if i % 3 == 1:
-                items.append({"type": "ProfilePolicy", "name": f"r{i}",
-                              "args": {**args, "profile_id": ["prof-eng", "prof-ops"][i % 2]}})
-            else:
-                items.append({"type": "ResourcePolicy", "name": f"r{i}", "args": args})
-    return items
 
 
 def assert_server_holds_exactly(dump: dict[str, list[dict[str, Any]]], items: list[dict[str, Any]]) -> None:

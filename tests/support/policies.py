@@ -104,3 +104,23 @@ def calls_per_operation(ps: PolicyStack, server: Any, kind: str) -> dict[str, di
              lambda: ps.declare({"type": kind, "name": "o", "args": {**args, **change, "import_id": remote_id}}).stack.up())
     measured("destroy", lambda: ps.stack.destroy())
     return table
+
+
+def mixed_policies(n: int, release: str = "v1") -> list[dict[str, Any]]:
+    """n policies, the three kinds in turn, whose descriptions say the release."""
+    items = []
+    for i in range(n):
+        if i % 3 == 0:
+            args: dict[str, Any] = {"policyid": f"cp-{i}", "organization": "acme", "description": release,
+                                    "policy_schedule": {"frequency": "daily", "hour": i % 24}}
+            items.append({"type": "ConfigurationPolicy", "name": f"r{i}", "args": args})
+        else:
+            args = {"name": f"p-{i}", "description": release, "resource": f"db-{i}",
+                    "members": {"users": [{"name": f"u{i}"}], "tags": [{"name": "sre"}]},
+                    "resource_labels": {"env": ["dev", "prod"][: 1 + i % 2]}}
+            if i % 3 == 1:
+                items.append({"type": "ProfilePolicy", "name": f"r{i}",
+                              "args": {**args, "profile_id": ["prof-eng", "prof-ops"][i % 2]}})
+            else:
+                items.append({"type": "ResourcePolicy", "name": f"r{i}", "args": args})
+    return items
