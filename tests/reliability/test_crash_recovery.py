@@ -17,7 +17,7 @@ import time
 import pytest
 
 from tests.reliability.test_faults import assert_server_holds_exactly
-from tests.support.engine import ENGINE_BIN
+from tests.support.engine import ENGINE_BIN, process_tree
 from tests.support.policies import mixed_policies as declared
 from tests.support.policies import new_policy_stack
 
@@ -25,11 +25,11 @@ DEPLOYED, UPDATED = 25, 50  # 25 policies deployed; the update changes them and 
 
 
 def kill_after(ps, server, requests: int) -> int:
-    """Start `pulumi up` in its own process group and SIGKILL the group once the server saw `requests` requests."""
+    """Start `pulumi up` and SIGKILL it with all its descendants once the server saw `requests` requests."""
     server.admin.clear_requests()
     proc = subprocess.Popen([str(ENGINE_BIN / "pulumi"), "up", "--yes", "--skip-preview", "--non-interactive",
                              "--stack", ps.stack.name], cwd=ps.stack.project_dir, env=ps.stack.env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     seen = 0
     while time.monotonic() < deadline and proc.poll() is None:
@@ -38,7 +38,11 @@ def kill_after(ps, server, requests: int) -> int:
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the update finished before the crash point"
-    os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its language host and its provider process: a lost machine
+    for pid in process_tree(proc.pid):  # the CLI, its language host, program and provider: a lost machine
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     proc.wait(30)
     return seen
 

@@ -107,3 +107,20 @@ class Stack:
 def copy_project(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".pulumi-state", "Pulumi.*.yaml"))
     return dest
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (from /proc), parents first. Plugins run in their own process groups."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, queue = [], [pid]
+    while queue:
+        current = queue.pop(0)
+        tree.append(current)
+        queue += children.get(current, [])
+    return tree
