@@ -40,7 +40,19 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def tls_failure(error: BaseException | None) -> ssl.SSLError | None:
+    """The TLS error behind a connection error (a certificate problem does not go away by retrying)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, ssl.SSLError):
+            return error
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None
+
+
 def should_retry(method: str, response: httpx.Response | None, error: Exception | None) -> bool:
+    if error is not None and tls_failure(error) is not None:
+        return False
     if error is not None:
         if method in IDEMPOTENT:
             return isinstance(error, (httpx.TransportError,))
@@ -132,6 +144,11 @@ class APIClient:
             if response is not None:
                 raise make_status_error(response, self.redact)
             url = self.redact(f"{self._http.base_url}{path}")
+            if tls_failure(error) is not None:
+                raise APIConnectionError(
+                    f"{method} {url} failed TLS verification ({self.redact(str(tls_failure(error)))}). If the server "
+                    "uses a private CA, give its PEM bundle with `pulumi config set pulumi-policies:caBundle <file>` "
+                    "(or PULUMI_POLICIES_CA_BUNDLE).", method=method, url=url) from None
             kind = type(error).__name__
             raise APIConnectionError(
                 f"{method} {url} got no response ({kind}: {self.redact(str(error)) or 'connection closed'}) "

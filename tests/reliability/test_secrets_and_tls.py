@@ -92,7 +92,8 @@ def test_tls_is_verified_by_default_and_a_ca_bundle_can_be_configured(make_stack
         ps = new_policy_stack(make_stack, server, tmp_path / "project")
         ps.declare({"type": "ResourcePolicy", "name": "r", "args": {"name": "r", "resource": "db"}})
         refused = ps.stack.up(check=False)
-        assert refused.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in refused.stdout + refused.stderr
+        said = refused.stdout + refused.stderr
+        assert refused.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in said and "pulumi-policies:caBundle" in said
         assert server.admin.dump()["resource_policies"] == []
         ps.stack.pulumi("config", "set", "pulumi-policies:caBundle", cert)
         ps.stack.up()
