@@ -11,6 +11,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .models import field_flag
+from .models.canonical import canonical
+from .providers.specs import SPECS
+
 TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
@@ -106,6 +110,17 @@ def _user_inputs(state: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in inputs.items() if not k.startswith("__") and k not in IGNORED}
 
 
+def _same(kind: str, name: str, old: dict[str, Any], new: dict[str, Any], op: str) -> bool:
+    """Equal as the provider's diff sees them: in canonical form, and a server-defaulted field that is
+    not declared (after a refresh the recorded inputs hold the server's values) is no change."""
+    model = SPECS[kind].args_model if kind in SPECS else None
+    if model is None or name not in model.model_fields or op in ("create", "delete"):
+        return False
+    if name not in new and field_flag(model, name, "computed"):
+        return True
+    return canonical(model, old, only=[name]).get(name) == canonical(model, new, only=[name]).get(name)
+
+
 def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
     """The policy changes of one preview, in the order of its steps; replacements counted once."""
     changes: dict[str, PolicyChange] = {}
@@ -128,7 +143,7 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
         change = PolicyChange(op, kind, resource, title,
                               replace_reasons=list(step.get("replaceReasons") or []))
         for name in sorted(set(old) | set(new)):
-            if old.get(name) == new.get(name):
+            if old.get(name) == new.get(name) or _same(kind, name, old, new, op):
                 continue
             if name in ITEM_FIELDS and new.get(name) != UNKNOWN:
                 change.items.extend(_item_changes(name, old.get(name), new.get(name)))

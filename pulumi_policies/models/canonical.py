@@ -10,6 +10,8 @@ validation is ``check``'s job, comparison is this module's.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import types
 import typing
@@ -89,6 +91,17 @@ def _value(annotation: Any, raw: Any, unordered: bool = False) -> Any:
     return raw
 
 
+@functools.cache
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """Each optional field's default, made once per model (default factories build models: not cheap)."""
+    out: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if not field.is_required():
+            value = field.get_default(call_default_factory=True)
+            out[name] = value.model_dump() if isinstance(value, BaseModel) else value
+    return out
+
+
 def canonical(model: type[BaseModel], data: dict[str, Any], *, only: typing.Iterable[str] | None = None) -> dict[str, Any]:
     """The canonical form of `data` seen through `model` (fields limited to `only` when given)."""
     out: dict[str, Any] = {}
@@ -98,9 +111,7 @@ def canonical(model: type[BaseModel], data: dict[str, Any], *, only: typing.Iter
             continue
         raw = data.get(name, data.get(field.alias)) if field.alias else data.get(name)
         if raw is None and not field.is_required():
-            raw = field.get_default(call_default_factory=True)  # absent means the default, on both sides
-            if isinstance(raw, BaseModel):
-                raw = raw.model_dump()
+            raw = copy.deepcopy(_defaults(model)[name])  # absent means the default, on both sides
         value = _value(field.annotation, raw, field_flag(model, name, "unordered"))
         if value not in EMPTY:
             out[name] = value

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from pulumi_policies.report import build_report, render_markdown, render_text
-from tests.support.policies import new_policy_stack
+from tests.support.policies import Api, new_policy_stack
 
 JUSTIFICATION = {"settings_type": "JUSTIFICATION", "justification_regex": "^CHG[0-9]+$"}
 ITSM = {"settings_type": "ITSM", "connection_id": "c-1", "connection_type": "servicenow"}
@@ -75,3 +75,20 @@ def test_report_for_create_update_replace_delete(server, make_stack, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff"],
                           input=json.dumps(ps.stack.preview_json()), capture_output=True, text=True)
     assert proc.returncode == 0 and "No policy changes." in proc.stdout
+
+
+def test_report_after_refresh_shows_only_the_drift(server, make_stack, tmp_path):
+    """Refresh records the server's values (server defaults included); the report must not call those changes."""
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*declared(["alice"], [ITSM], {"env": ["staging"]}))
+    ps.stack.up()
+    [rp] = server.admin.dump()["resource_policies"]
+    api = Api(server)
+    api.rm.patch(f"/api/resource-manager/policies/{rp['id']}",
+                 json={"description": "made by hand", "members": {"users": [{"name": "mallory"}, {"name": "alice"}]}})
+    ps.stack.refresh()
+    _, report = preview_report(ps)
+    assert set(report) == {"rp"}
+    change = report["rp"]
+    assert change.fields == [("description", "made by hand", None)]
+    assert [(i.field, i.added, i.removed) for i in change.items] == [("members.users", [], ["mallory"])]
