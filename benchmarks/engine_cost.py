@@ -26,6 +26,7 @@ from tests.support.engine import REPO, copy_project
 from tests.support.policies import mixed_policies, stack_config
 
 PROJECT = Path(__file__).resolve().parent / "projects" / "bench"
+SKIP_CHECKPOINTS = False  # --skip-checkpoints: both stacks without intermediate checkpoints (isolates state cost)
 
 
 def stack_for(provider: str, n: int, latency_ms: float, server: Any, work: Path):
@@ -33,6 +34,8 @@ def stack_for(provider: str, n: int, latency_ms: float, server: Any, work: Path)
     (project / "resources.json").write_text(json.dumps({"provider": provider, "items": mixed_policies(n)}))
     stack = engine_stack_factory(work / f"engine-{provider}-{n}-{latency_ms:g}")(project)
     stack.env.update(PYTHONPATH=str(REPO), IDEAL_LATENCY_MS=str(latency_ms))
+    if SKIP_CHECKPOINTS:
+        stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true"
     plain, secret = stack_config(server)
     return stack.init(config=plain, secrets=secret)
 
@@ -122,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="50,100,300")
     parser.add_argument("--latencies", default="0,50,250")
+    parser.add_argument("--skip-checkpoints", action="store_true",
+                        help="run both with PULUMI_SKIP_CHECKPOINTS=true: what is left of the gap is not state size")
     args = parser.parse_args(argv)
+    global SKIP_CHECKPOINTS
+    SKIP_CHECKPOINTS = args.skip_checkpoints
     sizes = [int(x) for x in args.sizes.split(",")]
     latencies = [float(x) for x in args.latencies.split(",")]
     rows = []
