@@ -32,6 +32,16 @@ class ConfigurationPolicies:
             params["reverse"] = "true" if reverse else "false"
         return items_of(self.client.json("GET", BASE, params=params), "configuration policies")
 
+    def list_all(self, page_size: int = 100) -> list[dict[str, Any]]:
+        """Every policy, page after page, in creation order (each checked like a retrieved one)."""
+        out: list[dict[str, Any]] = []
+        for page in range(1, 10**6):
+            items = self.list(page=page, items_per_page=page_size)
+            out += [self._record(item) for item in items]
+            if len(items) < page_size:
+                return out
+        return out
+
     def create(self, body: dict[str, Any]) -> None:
         self.client.request("POST", BASE, json=body, ok=(200, 201, 204))
 

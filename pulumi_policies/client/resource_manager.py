@@ -31,6 +31,10 @@ class PolicyCollection:
         params = {"filter": f"name eq {name}"} if name is not None else None
         return items_of(self.client.json("GET", self.base, params=params), "policies")
 
+    def list_all(self) -> list[dict[str, Any]]:
+        """Every policy of the collection, each checked like a retrieved one."""
+        return [self._record(item) for item in self.list()]
+
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._record(self.client.json("POST", self.base, json=body))
 

@@ -19,6 +19,7 @@ from .. import settings
 from ..client import ConfigurationPolicies, PolicyCollection, segment
 from ..client.errors import APIResponseError, AuthenticationError, PolicyAPIError
 from ..models import ConfigurationPolicyArgs, ProfilePolicyArgs, ResourcePolicyArgs
+from .listing import LISTINGS
 
 LOOKUP_ATTEMPTS = 3
 LOOKUP_PAUSE = 0.5  # seconds, times the attempt number
@@ -37,8 +38,10 @@ class NccmRemote:
 
     def __init__(self) -> None:
         self.api = ConfigurationPolicies(settings.nccm_client())
+        self.key = (id(self.api.client), "nccm")
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        LISTINGS.forget(self.key)
         self.api.create(body)
         # The policy exists from here on: a failed look-up must not orphan it, so it is tried again on any
         # error but a credential one (the client has already retried 429/5xx and lost connections).
@@ -61,13 +64,19 @@ class NccmRemote:
         return record
 
     def retrieve(self, remote_id: str) -> dict[str, Any] | None:
-        return self.api.retrieve(remote_id)
+        return LISTINGS.retrieve(self.key, remote_id, self.api.retrieve, self.api.list_all)
 
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        return self.api.replace(remote_id, body)
+        try:
+            return self.api.replace(remote_id, body)
+        finally:
+            LISTINGS.forget(self.key)
 
     def delete(self, remote_id: str) -> None:
-        self.api.delete(remote_id)
+        try:
+            self.api.delete(remote_id)
+        finally:
+            LISTINGS.forget(self.key)
 
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["policyid"], inputs["organization"])
@@ -78,18 +87,28 @@ class ResourceManagerRemote:
 
     def __init__(self, profile_id: str | None) -> None:
         self.api = PolicyCollection(settings.resource_manager_client(), profile_id)
+        self.key = (id(self.api.client), self.api.base)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self.api.create(body)
+        try:
+            return self.api.create(body)
+        finally:
+            LISTINGS.forget(self.key)
 
     def retrieve(self, remote_id: str) -> dict[str, Any] | None:
-        return self.api.retrieve(remote_id)
+        return LISTINGS.retrieve(self.key, remote_id, self.api.retrieve, self.api.list_all)
 
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        return self.api.patch(remote_id, body)
+        try:
+            return self.api.patch(remote_id, body)
+        finally:
+            LISTINGS.forget(self.key)
 
     def delete(self, remote_id: str) -> None:
-        self.api.delete(remote_id)
+        try:
+            self.api.delete(remote_id)
+        finally:
+            LISTINGS.forget(self.key)
 
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["name"])

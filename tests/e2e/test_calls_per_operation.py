@@ -42,3 +42,27 @@ def test_calls_per_operation(kind, server, make_stack, tmp_path):
     for operation, calls in EXPECTED[kind].items():
         assert table[operation] == calls, (operation, table[operation])
     assert sum(table["destroy"].values()) == 1 and next(iter(table["destroy"])).startswith("DELETE")
+
+
+def test_refresh_of_many_reads_listings_and_stays_exact(server, make_stack, tmp_path):
+    from tests.support.policies import Api, mixed_policies
+
+    items = mixed_policies(60)
+    ps = new_policy_stack(make_stack, server, tmp_path / "p").declare(*items)
+    ps.stack.up()
+    dump = server.admin.dump()
+    api = Api(server)
+    rp, pp, cp = dump["resource_policies"][0], dump["profile_policies"][0], dump["configuration_policies"][0]
+    api.rm.patch(f"/api/resource-manager/policies/{rp['id']}", json={"description": "by hand"})
+    api.rm.delete(f"/api/resource-manager/profiles/{pp['profileId']}/policies/{pp['id']}")
+    api.nccm.put(f"/ux/nccm/configuration_policies/{cp['id']}/", json={**cp, "description": "by hand too"})
+    server.admin.clear_requests()
+    ps.stack.refresh()
+    calls = server.admin.requests()["counts"]
+    print(f"\nrefresh of 60 policies: {sum(calls.values())} calls {calls}")
+    assert sum(calls.values()) <= 20  # a few GETs and one listing per collection, not 60 GETs
+    state = {r["outputs"].get("name") or r["outputs"].get("policyid"): r["outputs"]
+             for r in ps.stack.resources() if r["type"].startswith("pulumi-python:dynamic/pulumi_policies:")}
+    assert len(state) == 59 and pp["name"] not in state  # deleted by hand: dropped
+    assert state[rp["name"]]["description"] == "by hand" and state[cp["policyid"]]["description"] == "by hand too"
+    assert ps.stack.changes() == {"create": 1, "update": 2}
