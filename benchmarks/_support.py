@@ -28,6 +28,14 @@ def seeded_server(data_dir: Path, **options: object) -> Iterator[EmulatorServer]
         yield server
 
 
+def save_json(filename: str, data: object) -> Path:
+    """Write a benchmark's figures to benchmarks/results/<filename>."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / filename
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
 def plot(filename: str, title: str, xlabel: str, ylabel: str, series: dict[str, list[tuple[float, float]]]) -> Path | None:
     """A line plot into benchmarks/results/ (matplotlib from the `bench` extra); None if it is not installed."""
     try:

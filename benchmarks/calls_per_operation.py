@@ -8,12 +8,11 @@ Also a ConfigurationPolicy create with 10 and with 10,000 existing policies: NCC
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks._support import RESULTS, engine_stack_factory, seeded_server
+from benchmarks._support import engine_stack_factory, save_json, seeded_server
 from tests.support.policies import SAMPLES, calls_per_operation, new_policy_stack
 
 NCCM = "/ux/nccm/configuration_policies/"
@@ -49,9 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {op:<20}" + "".join(f"{sum(results[k][op].values()):>22}" for k in results))
     for n, calls in scale.items():
         print(f"  ConfigurationPolicy create with {n:>6} existing policies: {sum(calls.values())} calls {calls}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "calls_per_operation.json").write_text(json.dumps({"per_operation": results, "nccm_create_scale": scale},
-                                                                 indent=1))
+    save_json("calls_per_operation.json", {"per_operation": results, "nccm_create_scale": scale})
     return 0 if sum(scale[10].values()) == sum(scale[10_000].values()) else 1
 
 

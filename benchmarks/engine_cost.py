@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks._support import RESULTS, engine_stack_factory, plot, seeded_server
+from benchmarks._support import engine_stack_factory, plot, save_json, seeded_server
 from tests.support.engine import REPO, copy_project
 from tests.support.policies import mixed_policies, stack_config
 
@@ -151,8 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         if "noop_up_s" in r:
             print(f"  N={r['n']}: no-op preview {r['noop_preview_s']:.2f} s, {r['noop_preview_calls']} HTTP calls; "
                   f"no-op up {r['noop_up_s']:.2f} s, {r['noop_up_calls']} HTTP calls")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "engine_cost.json").write_text(json.dumps(rows, indent=1))
+    save_json("engine_cost.json", rows)
     plot("engine_cost.png", "pulumi up of N policies: ours / ideal", "N policies", "seconds",
          {f"{who} L={latency:g}ms": [(r["n"], r[f"{who}_s"]) for r in rows if r["latency_ms"] == latency]
           for latency in latencies for who in ("ours", "ideal")})

@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import pstats
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._support import RESULTS, seeded_server
+from benchmarks._support import save_json, seeded_server
 from pulumi_policies import settings
 from pulumi_policies.providers import PROVIDERS
 from tests.support.policies import mixed_policies
@@ -57,9 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
     lines = [ln for ln in out.getvalue().splitlines() if ln.strip()][:32]
     print("\n".join(lines))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "provider_profile.json").write_text(json.dumps({"policies": n, "ms_per_policy": timings,
-                                                               "server_ms_per_policy": server_ms}, indent=1))
+    save_json("provider_profile.json", {"policies": n, "ms_per_policy": timings,
+                                                               "server_ms_per_policy": server_ms})
     return 0
 
 

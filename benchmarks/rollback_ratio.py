@@ -9,13 +9,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._support import RESULTS, engine_stack_factory, seeded_server
+from benchmarks._support import engine_stack_factory, save_json, seeded_server
 from pulumi_policies import rollback
 from tests.support.policies import new_policy_stack
 
@@ -79,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  automatic rollback after it:              {r['auto_rollback_s']:6.2f} s   "
           f"ratio {r['auto_rollback_s'] / r['failed_update_s']:.2f}")
     print("  (a rollback is a refresh, an update of the same resources and a final preview: about 3 engine runs)")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "rollback_ratio.json").write_text(json.dumps({"policies": n, **r}, indent=1))
+    save_json("rollback_ratio.json", {"policies": n, **r})
     return 0
 
 

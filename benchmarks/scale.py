@@ -10,13 +10,12 @@ price of losing the record of finished steps if the run dies (see README "Perfor
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._support import RESULTS, engine_stack_factory, plot, seeded_server
+from benchmarks._support import engine_stack_factory, plot, save_json, seeded_server
 from tests.support.policies import mixed_policies, new_policy_stack
 
 
@@ -61,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         if "refresh_s" in r:
             print(f"  refresh of {r['n']} policies: {r['refresh_s']:.2f} s, {r['refresh_calls']} HTTP calls "
                   f"({r['refresh_calls'] / r['n']:.2f} per policy)")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scale.json").write_text(json.dumps(rows, indent=1))
+    save_json("scale.json", rows)
     plot("scale.png", "pulumi up of N policies (file backend)", "N policies", "seconds",
          {"checkpoint after every step": [(r["n"], r["up_s"]) for r in rows],
           "PULUMI_SKIP_CHECKPOINTS=true": [(r["n"], r["up_skip_checkpoints_s"]) for r in rows]})
