@@ -56,8 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
     lines = [ln for ln in out.getvalue().splitlines() if ln.strip()][:32]
     print("\n".join(lines))
-    save_json("provider_profile.json", {"policies": n, "ms_per_policy": timings,
-                                                               "server_ms_per_policy": server_ms})
+    save_json("provider_profile.json", {"policies": n, "ms_per_policy": timings, "server_ms_per_policy": server_ms})
     return 0
 
 
