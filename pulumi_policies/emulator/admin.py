@@ -29,7 +29,7 @@ class AdminError(Exception):
         self.status, self.message = status, message
 
 
-def admin_state(request: Request) -> EmulatorState:
+async def admin_state(request: Request) -> EmulatorState:
     state: EmulatorState = request.app.state.emulator
     header = request.headers.get("authorization", "")
     token = header[len("Bearer "):] if header.startswith("Bearer ") else ""

@@ -40,7 +40,7 @@ def error(status: int, message: str) -> NccmError:
     return NccmError(status, {"error": message})
 
 
-def nccm_state(request: Request) -> EmulatorState:
+async def nccm_state(request: Request) -> EmulatorState:
     state: EmulatorState = request.app.state.emulator
     header = request.headers.get("authorization", "")
     key = header[len("ApiKey "):] if header.startswith("ApiKey ") else header

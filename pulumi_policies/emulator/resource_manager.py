@@ -43,7 +43,7 @@ class RmError(Exception):
         self.status, self.body = status, {"status": status, "errorCode": f"RM-{status}", "message": message}
 
 
-def rm_state(request: Request) -> EmulatorState:
+async def rm_state(request: Request) -> EmulatorState:
     state: EmulatorState = request.app.state.emulator
     header = request.headers.get("authorization", "")
     if not header:
