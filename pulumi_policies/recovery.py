@@ -4,7 +4,9 @@ The engine writes a *pending create* to the state before it asks the provider to
 and clears it when the answer comes back. A dead update leaves those behind, with the stack locked.
 Whether each of those creates landed on the server only the server can say, so ``recover``:
 
-1. removes the dead update's lock (``pulumi cancel``);
+1. with the file backend, repairs what a kill can leave half-written (the checkpoint's metadata sidecar is
+   written in place; a checkpoint that does not parse is restored from its ``.bak``), then removes the dead
+   update's lock (``pulumi cancel``);
 2. for each pending create of this package's resources, looks the object up by its natural key
    (name in its scope; NCCM policyid + organization) and, if it is there, records it in the state as
    that resource (adoption, as ``import_id`` does); if it is not, the create never landed;
@@ -17,9 +19,12 @@ deletes need nothing: the resource is still in the state, refresh reads it, up f
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
@@ -33,31 +38,66 @@ TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
 @dataclass
 class RecoveryReport:
     stack: str
+    repaired: list[str] = field(default_factory=list)     # backend files fixed before anything could be read
     adopted: list[str] = field(default_factory=list)      # pending creates that had landed: now in the state
     not_landed: list[str] = field(default_factory=list)   # pending creates that never reached the server
     other_pending: list[str] = field(default_factory=list)  # pending updates/deletes, settled by refresh
 
     def text(self) -> str:
         lines = [f"Recovered stack {self.stack!r}:"]
+        lines += [f"  repaired: {what}" for what in self.repaired]
         for label, names in (("adopted (created before the crash)", self.adopted),
                              ("never created", self.not_landed), ("settled by refresh", self.other_pending)):
             if names:
                 lines.append(f"  {label}: {', '.join(sorted(names))}")
-        if len(lines) == 1:
+        if len(lines) == 1 + len(self.repaired):
             lines.append("  nothing was pending")
         lines.append(f"  Next: `pulumi up --stack {self.stack}` converges to the program.")
         return "\n".join(lines)
 
 
+def _parses(path: Path) -> bool:
+    try:
+        json.loads(path.read_bytes() or b"!")
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def repair_file_backend(stack_name: str, work_dir: str | os.PathLike[str], env: dict[str, str] | None) -> list[str]:
+    """Fix the stack's files in a file:// backend that a kill left unreadable; say what was done."""
+    url = (env or {}).get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
+    if not url:
+        try:  # `pulumi login file://...` rather than the environment: whoami reads no checkpoint
+            url = auto.LocalWorkspace(work_dir=str(work_dir), env_vars=env).who_am_i().url or ""
+        except auto.CommandError:
+            return []
+    if not url.startswith("file://"):
+        return []
+    stacks = Path(url.removeprefix("file://")).expanduser() / ".pulumi" / "stacks"
+    done: list[str] = []
+    for checkpoint in sorted(stacks.rglob(f"{stack_name}.json")):
+        attrs = checkpoint.with_name(checkpoint.name + ".attrs")
+        if attrs.exists() and not _parses(attrs):
+            attrs.unlink()  # the blob store's metadata sidecar, written in place: half-written, it blocks every read
+            done.append(f"removed the half-written {attrs.name}")
+        backup = checkpoint.with_name(checkpoint.name + ".bak")
+        if not _parses(checkpoint) and backup.exists() and _parses(backup):
+            shutil.copyfile(backup, checkpoint)
+            done.append(f"{checkpoint.name} did not parse: restored the previous checkpoint from {backup.name}")
+    return done
+
+
 def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str, str] | None = None,
             on_output: Callable[[str], Any] | None = None) -> RecoveryReport:
+    report = RecoveryReport(stack_name)
+    report.repaired = repair_file_backend(stack_name, work_dir, env)
     stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
                               opts=auto.LocalWorkspaceOptions(env_vars=env))
     try:
         stack.cancel()  # the dead update's lock; an error only means there was none
     except auto.CommandError:
         pass
-    report = RecoveryReport(stack_name)
     exported = stack.export_stack()
     deployment = dict(exported.deployment or {})
     pending = deployment.get("pending_operations") or []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 import subprocess
 import sys
 import time
@@ -48,8 +49,8 @@ def kill_after(ps, server, requests: int) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("point", [1, 12, 25, 38, 48])
-def test_kill_9_mid_update_then_recover(point, server, make_stack, tmp_path):
+@pytest.mark.parametrize("point,torn", [(1, False), (12, False), (25, True), (38, False), (48, False)])
+def test_kill_9_mid_update_then_recover(point, torn, server, make_stack, tmp_path):
     ps = new_policy_stack(make_stack, server, tmp_path / "project")
     ps.declare(*declared(DEPLOYED, "v1")).stack.up()
     items = declared(UPDATED, "v2")
@@ -58,6 +59,10 @@ def test_kill_9_mid_update_then_recover(point, server, make_stack, tmp_path):
     server.admin.set_faults([{"kind": "latency", "method": "POST|PUT|PATCH", "latency_ms": 150}])
     seen = kill_after(ps, server, point)
     server.admin.clear_faults()
+    if torn:  # the kill landed while the blob store rewrote the checkpoint's metadata sidecar (seen in CI runs)
+        backend = Path(ps.stack.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+        [attrs] = backend.rglob("dev.json.attrs")
+        attrs.write_bytes(b"")
     before_recovery = server.admin.dump()
     made = sum(len(v) for k, v in before_recovery.items() if k != "profiles")
 
