@@ -119,7 +119,7 @@ def make_status_error(response: httpx.Response, redact: Any) -> APIStatusError:
     if cls is BadRequestError and "already exist" in said.lower():
         cls = ConflictError
     method, url = response.request.method, redact(str(response.request.url))
-    message = f"{method} {url} answered HTTP {status}: {said}."
+    message = f"{method} {url} answered HTTP {status}: {said.rstrip('.')}."
     if cls.hint:
         message += f" {cls.hint}"
     return cls(message, method=method, url=url, status=status, body=body, server_message=said)

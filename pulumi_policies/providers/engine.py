@@ -11,6 +11,7 @@ this relies on (pulumi 3.259, ``pulumi/dynamic/__main__.py``):
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 from pulumi.dynamic import (
@@ -26,6 +27,7 @@ from pulumi.dynamic import (
 from pydantic import ValidationError
 
 from .. import settings
+from ..client._base import MAX_RETRIES, backoff
 from ..client.errors import APIConnectionError, ConflictError, PolicyAPIError, ServerError
 from ..models import camel_to_snake, field_flag
 from ..models.canonical import canonical
@@ -33,7 +35,7 @@ from .specs import ResourceSpec
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's placeholder for values known after apply
 IMPORT_ID = "import_id"
-CREATE_ATTEMPTS = 3
+CREATE_ATTEMPTS = 1 + MAX_RETRIES  # a refused create is sent again as often as any other call is retried
 
 
 class PolicyProviderError(Exception):
@@ -193,6 +195,7 @@ class PolicyProvider(ResourceProvider):
                     return found  # the lost attempt landed: adopt it rather than make a duplicate
                 if attempt == CREATE_ATTEMPTS:
                     raise
+                time.sleep(backoff(attempt - 1, None))  # it did not land: send it again, after a pause
             except ConflictError as exc:
                 found = remote.find(inputs)
                 if ambiguous and found is not None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import signal
-from pathlib import Path
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
