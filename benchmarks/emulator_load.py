@@ -10,11 +10,17 @@ benchmarks know whether the emulator could be their bottleneck.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
 import statistics
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,57 +47,95 @@ def serve() -> Iterator[dict[str, str]]:
         proc.wait(10)
 
 
-def run(requests: int = 4000, concurrency: int = 16, seed_policies: int = 200) -> dict[str, Any]:
+# The mixed load: (name, method, path, body); "{i}" is a policy number. Resource-manager paths address
+# policies by name, which the API accepts in place of an id.
+CALLS = [
+    ("GET one", "GET", RM + "/policies/p{i}", ""),
+    ("GET filter", "GET", RM + "/policies?filter=name%20eq%20p{i}", ""),
+    ("PATCH", "PATCH", RM + "/policies/p{i}", '{"description": "d{i}"}'),
+    ("NCCM newest", "GET", NCCM + "?items_per_page=25&page=1&sort=creationtime&reverse=true", ""),
+]
+
+
+def go_loadgen() -> Path | None:
+    """The Go load generator (benchmarks/loadgen), built once; None without a Go toolchain."""
+    if shutil.which("go") is None:
+        return None
+    binary = Path(tempfile.gettempdir()) / "pulumi-policies-loadgen"
+    source = Path(__file__).resolve().parent / "loadgen" / "main.go"
+    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+        subprocess.run(["go", "build", "-o", str(binary), str(source)], check=True,
+                       env={**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": ""})
+    return binary
+
+
+def load_with_go(binary: Path, server: dict[str, str], requests: int, concurrency: int,
+                 modulo: int) -> tuple[float, int, dict[str, list[float]]]:
+    headers = {"rm": f"TOKEN {server['rm_token']}", "nccm": server["nccm_api_key"]}
+    plan = {"url": server["url"], "concurrency": concurrency, "requests": requests, "modulo": modulo,
+            "calls": [{"name": n, "method": m, "path": p, "body": b,
+                       "header": headers["nccm" if p.startswith(NCCM) else "rm"]} for n, m, p, b in CALLS]}
+    out = subprocess.run([str(binary)], input=json.dumps(plan), capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    return result["seconds"], result["failures"], result["samples"]
+
+
+def load_with_python(server: dict[str, str], requests: int, concurrency: int,
+                     modulo: int) -> tuple[float, int, dict[str, list[float]]]:
+    headers = {"rm": f"TOKEN {server['rm_token']}", "nccm": server["nccm_api_key"]}
+    samples: dict[str, list[float]] = {name: [] for name, *_ in CALLS}
+    failures: list[int] = []
+    lock = threading.Lock()
+    per_worker = requests // concurrency
+
+    def worker(w: int) -> None:
+        local: dict[str, list[float]] = {name: [] for name, *_ in CALLS}
+        with httpx.Client(base_url=server["url"], timeout=30) as client:
+            for n in range(per_worker):
+                name, method, path, body = CALLS[(w + n) % len(CALLS)]
+                i = str((w * per_worker + n) % modulo)
+                started = time.perf_counter()
+                response = client.request(method, path.replace("{i}", i), content=body.replace("{i}", i) or None,
+                                          headers={"Authorization": headers["nccm" if path.startswith(NCCM) else "rm"],
+                                                   "Content-Type": "application/json"})
+                local[name].append((time.perf_counter() - started) * 1000)
+                if response.status_code >= 400:
+                    with lock:
+                        failures.append(response.status_code)
+        with lock:
+            for name, values in local.items():
+                samples[name].extend(values)
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, len(failures), samples
+
+
+def run(requests: int = 4000, concurrency: int = 16, seed_policies: int = 200,
+        generator: str = "auto") -> dict[str, Any]:
+    binary = go_loadgen() if generator in ("auto", "go") else None
     with serve() as server:
-        rm = {"Authorization": f"TOKEN {server['rm_token']}"}
-        nccm = {"Authorization": server["nccm_api_key"]}
-        url = server["url"]
-        with httpx.Client(base_url=url) as setup:
-            ids = [setup.post(f"{RM}/policies", json={"name": f"p{i}", "description": "d"}, headers=rm).json()["id"]
-                   for i in range(seed_policies)]
+        with httpx.Client(base_url=server["url"]) as setup:
             for i in range(seed_policies):
-                setup.post(NCCM, json={"policyid": f"c{i}", "organization": "acme"}, headers=nccm)
-        calls = [
-            ("GET one", lambda c, i: c.get(f"{RM}/policies/{ids[i % len(ids)]}", headers=rm)),
-            ("GET filter", lambda c, i: c.get(f"{RM}/policies", params={"filter": f"name eq p{i % len(ids)}"},
-                                              headers=rm)),
-            ("PATCH", lambda c, i: c.patch(f"{RM}/policies/{ids[i % len(ids)]}", json={"description": str(i)},
-                                           headers=rm)),
-            ("NCCM newest", lambda c, i: c.get(NCCM, params={"items_per_page": 25, "page": 1, "sort": "creationtime",
-                                                             "reverse": "true"}, headers=nccm)),
-        ]
-        samples: dict[str, list[float]] = {name: [] for name, _ in calls}
-        failures: list[int] = []
-        lock = threading.Lock()
-        per_worker = requests // concurrency
-
-        def worker(w: int) -> None:
-            local: dict[str, list[float]] = {name: [] for name, _ in calls}
-            with httpx.Client(base_url=url, timeout=30) as client:
-                for n in range(per_worker):
-                    name, call = calls[(w + n) % len(calls)]
-                    started = time.perf_counter()
-                    response = call(client, w * per_worker + n)
-                    local[name].append((time.perf_counter() - started) * 1000)
-                    if response.status_code >= 400:
-                        with lock:
-                            failures.append(response.status_code)
-            with lock:
-                for name, values in local.items():
-                    samples[name].extend(values)
-
-        threads = [threading.Thread(target=worker, args=(w,)) for w in range(concurrency)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {server['admin_token']}"}) as admin:
-            served = [e["ms"] for e in admin.get("/_emulator/requests").json()["entries"][-per_worker * concurrency:]]
+                setup.post(f"{RM}/policies", json={"name": f"p{i}", "description": "d"},
+                           headers={"Authorization": f"TOKEN {server['rm_token']}"})
+                setup.post(NCCM, json={"policyid": f"c{i}", "organization": "acme"},
+                           headers={"Authorization": server["nccm_api_key"]})
+            admin = {"Authorization": f"Bearer {server['admin_token']}"}
+            setup.delete("/_emulator/requests", headers=admin)
+            if binary is not None:
+                elapsed, failures, samples = load_with_go(binary, server, requests, concurrency, seed_policies)
+            else:
+                elapsed, failures, samples = load_with_python(server, requests, concurrency, seed_policies)
+            served = [e["ms"] for e in setup.get("/_emulator/requests", headers=admin).json()["entries"]]
     everything = [v for values in samples.values() for v in values]
     return {"requests": len(everything), "concurrency": concurrency, "seconds": elapsed,
-            "rps": len(everything) / elapsed, "failures": len(failures),
+            "rps": len(everything) / elapsed, "failures": failures,
+            "generator": "go" if binary is not None else "python",
             "overall": {q: percentile(everything, p) for q, p in (("p50", .5), ("p90", .9), ("p99", .99))},
             "mean": statistics.fmean(everything),
             "server": {q: percentile(served, p) for q, p in (("p50", .5), ("p90", .9), ("p99", .99))},
@@ -101,17 +145,20 @@ def run(requests: int = 4000, concurrency: int = 16, seed_policies: int = 200) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--generator", choices=("auto", "go", "python"), default="auto",
+                        help="load generator: Go (benchmarks/loadgen, light on CPU) when `go` is there, else Python")
     parser.add_argument("--concurrency", type=int, action="append",
                         help="clients in flight (repeatable; default: 1 then 16)")
     args = parser.parse_args(argv)
     failures = 0
     for concurrency in args.concurrency or [1, 16]:
-        failures += report(run(args.requests, concurrency))
+        failures += report(run(args.requests, concurrency, generator=args.generator))
     return 0 if failures == 0 else 1
 
 
 def report(result: dict[str, Any]) -> int:
-    print(f"emulator load: {result['requests']} requests, concurrency {result['concurrency']}, "
+    print(f"emulator load ({result['generator']} load generator): {result['requests']} requests, "
+          f"concurrency {result['concurrency']}, "
           f"{result['seconds']:.2f} s, {result['rps']:.0f} requests/s, {result['failures']} failures")
     o = result["overall"]
     print(f"  latency ms  p50 {o['p50']:.2f}  p90 {o['p90']:.2f}  p99 {o['p99']:.2f}  (seen by the clients, "
