@@ -23,7 +23,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8.3", "pytest-timeout>=2.3", "hypothesis>=6.130", "ruff>=0.11"],
-        "bench": ["matplotlib>=3.9"],
+        "bench": ["matplotlib>=3.9", "py-spy>=0.4"],
     },
     entry_points={"console_scripts": ["pulumi-policies=pulumi_policies.cli:main"]},
     classifiers=["Programming Language :: Python :: 3", "Typing :: Typed"],
