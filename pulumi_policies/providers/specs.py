@@ -41,8 +41,10 @@ class NccmRemote:
         self.key = (id(self.api.client), "nccm")
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        LISTINGS.forget(self.key)
-        self.api.create(body)
+        try:
+            self.api.create(body)
+        finally:
+            LISTINGS.forget(self.key)
         # The policy exists from here on: a failed look-up must not orphan it, so it is tried again on any
         # error but a credential one (the client has already retried 429/5xx and lost connections).
         for attempt in range(1, LOOKUP_ATTEMPTS + 1):
