@@ -150,7 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from pulumi import automation as auto
 
         stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
-        settings.configure({k: v.value for k, v in stack.get_all_config().items()})
+        settings.configure_from_stack(stack)
     kinds = args.kind or list(export.KINDS)
     try:
         if args.output == "-":

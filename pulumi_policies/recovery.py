@@ -31,8 +31,7 @@ from pulumi import automation as auto
 
 from . import settings
 from .providers import PROVIDERS
-
-TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
+from .providers.specs import TYPE_PREFIX
 
 
 @dataclass
@@ -104,7 +103,7 @@ def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str,
     if not pending:
         stack.refresh(on_output=on_output)
         return report
-    settings.configure({k: v.value for k, v in stack.get_all_config().items()})
+    settings.configure_from_stack(stack)
     resources = list(deployment.get("resources") or [])
     recorded = {r["urn"] for r in resources}
     for op in pending:

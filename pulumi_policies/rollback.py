@@ -30,9 +30,8 @@ import pulumi
 from pulumi import automation as auto
 
 from . import settings
-from .providers.specs import SPECS
+from .providers.specs import SPECS, TYPE_PREFIX
 
-TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
 MARK = "pulumi-policies rollback to"  # the update message of a rollback; names the checkpoint it returns to
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 
@@ -123,7 +122,7 @@ def _remove_landed_pending_creates(stack: auto.Stack, target: dict[str, dict[str
     pending = deployment.get("pending_operations") or []
     if not pending:
         return
-    settings.configure({k: v.value for k, v in stack.get_all_config().items()})
+    settings.configure_from_stack(stack)
     for op in pending:
         resource = op.get("resource") or {}
         if op.get("type") != "creating" or resource.get("urn") in target:

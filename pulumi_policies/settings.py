@@ -90,6 +90,11 @@ def configure(config: Any) -> None:
         _config.update(values)
 
 
+def configure_from_stack(stack: Any) -> None:
+    """Take an Automation API stack's config (secrets decrypted), for commands run outside the engine."""
+    configure({key: value.value for key, value in stack.get_all_config().items()})
+
+
 def current() -> Settings:
     with _lock:
         return Settings(dict(_config))

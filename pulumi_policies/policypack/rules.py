@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import camel_to_snake
+from ..providers.specs import TYPE_PREFIX
 
-TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"
 ACCESS = ("ResourcePolicy", "ProfilePolicy")
 CONFIGURATION = ("ConfigurationPolicy",)
 # Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.

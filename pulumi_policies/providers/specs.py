@@ -21,6 +21,7 @@ from ..client.errors import APIResponseError, AuthenticationError, PolicyAPIErro
 from ..models import ConfigurationPolicyArgs, ProfilePolicyArgs, ResourcePolicyArgs
 from .listing import LISTINGS
 
+TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"  # + kind: the type token of each resource
 LOOKUP_ATTEMPTS = 3
 LOOKUP_PAUSE = 0.5  # seconds, times the attempt number
 
