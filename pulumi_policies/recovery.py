@@ -30,7 +30,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from . import settings
-from .providers import PROVIDERS
+from .providers import PROVIDERS, PolicyProvider
 from .providers.specs import TYPE_PREFIX
 
 
@@ -53,6 +53,38 @@ class RecoveryReport:
             lines.append("  nothing was pending")
         lines.append(f"  Next: `pulumi up --stack {self.stack}` converges to the program.")
         return "\n".join(lines)
+
+
+@dataclass
+class PendingCreate:
+    """A create the state records as started but not finished, looked up on the server by natural key."""
+
+    name: str
+    resource: dict[str, Any]     # the pending operation's resource (urn, type, inputs, ...)
+    provider: PolicyProvider
+    scope: dict[str, Any]
+    found: dict[str, Any] | None  # the object the create made, if it landed
+
+    def remote(self) -> Any:
+        return self.provider.spec.remote(self.scope)
+
+
+def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: set[str] = frozenset()) -> list[PendingCreate]:
+    """The deployment's pending creates of this package's resources (but the URNs in `exclude`), each looked
+    up on the server by its natural key."""
+    ours = [r for op in deployment.get("pending_operations") or [] if op.get("type") == "creating"
+            for r in [op.get("resource") or {}]
+            if r.get("urn") not in exclude and r.get("type", "").removeprefix(TYPE_PREFIX) in PROVIDERS]
+    if ours:
+        settings.configure_from_stack(stack)
+    out = []
+    for resource in ours:
+        provider = PROVIDERS[resource["type"].removeprefix(TYPE_PREFIX)]()
+        inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__")}
+        scope = {f: inputs.get(f) for f in provider.spec.scope_fields}
+        out.append(PendingCreate(resource["urn"].rsplit("::", 1)[-1], resource, provider, scope,
+                                 provider.spec.remote(scope).find(inputs)))
+    return out
 
 
 def _parses(path: Path) -> bool:
@@ -103,26 +135,21 @@ def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str,
     if not pending:
         stack.refresh(on_output=on_output)
         return report
-    settings.configure_from_stack(stack)
     resources = list(deployment.get("resources") or [])
     recorded = {r["urn"] for r in resources}
-    for op in pending:
-        resource = op.get("resource") or {}
-        urn, kind = resource.get("urn", ""), resource.get("type", "").removeprefix(TYPE_PREFIX)
-        name = urn.rsplit("::", 1)[-1]
-        if op.get("type") != "creating" or kind not in PROVIDERS or urn in recorded:
-            report.other_pending.append(name)
+    creates = pending_creates(stack, deployment, exclude=recorded)
+    adoptable = {c.resource["urn"] for c in creates}
+    report.other_pending = [(op.get("resource") or {}).get("urn", "").rsplit("::", 1)[-1] for op in pending
+                            if (op.get("resource") or {}).get("urn") not in adoptable]
+    for create in creates:
+        if create.found is None:
+            report.not_landed.append(create.name)
             continue
-        provider = PROVIDERS[kind]()
-        inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__")}
-        scope = {f: inputs.get(f) for f in provider.spec.scope_fields}
-        found = provider.spec.remote(scope).find(inputs)
-        if found is None:
-            report.not_landed.append(name)
-            continue
-        outputs = {**provider.outputs(found, scope), "__provider": (resource.get("inputs") or {}).get("__provider")}
-        resources.append({**resource, "id": provider.spec.pulumi_id(scope, found["id"]), "outputs": outputs})
-        report.adopted.append(name)
+        outputs = {**create.provider.outputs(create.found, create.scope),
+                   "__provider": (create.resource.get("inputs") or {}).get("__provider")}
+        resources.append({**create.resource, "id": create.provider.spec.pulumi_id(create.scope, create.found["id"]),
+                          "outputs": outputs})
+        report.adopted.append(create.name)
     deployment["resources"] = resources
     deployment["pending_operations"] = []
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))

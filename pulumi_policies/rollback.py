@@ -29,8 +29,8 @@ from typing import Any
 import pulumi
 from pulumi import automation as auto
 
-from . import settings
-from .providers.specs import SPECS, TYPE_PREFIX
+from .providers.specs import TYPE_PREFIX
+from .recovery import pending_creates
 
 MARK = "pulumi-policies rollback to"  # the update message of a rollback; names the checkpoint it returns to
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
@@ -122,19 +122,10 @@ def _remove_landed_pending_creates(stack: auto.Stack, target: dict[str, dict[str
     pending = deployment.get("pending_operations") or []
     if not pending:
         return
-    settings.configure_from_stack(stack)
-    for op in pending:
-        resource = op.get("resource") or {}
-        if op.get("type") != "creating" or resource.get("urn") in target:
-            continue
-        spec = SPECS.get(resource.get("type", "").removeprefix(TYPE_PREFIX))
-        if spec is None:
-            continue
-        inputs = _inputs(resource)
-        found = spec.remote({f: inputs.get(f) for f in spec.scope_fields}).find(inputs)
-        if found is not None:
-            spec.remote({f: inputs.get(f) for f in spec.scope_fields}).delete(found["id"])
-            report.orphans_removed.append(_name(resource))
+    for create in pending_creates(stack, deployment, exclude=set(target)):
+        if create.found is not None:
+            create.remote().delete(create.found["id"])
+            report.orphans_removed.append(create.name)
     deployment["pending_operations"] = []
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
 
