@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,14 @@ class Listings:
                 self.lists += 1
             found = collection.listing.get(remote_id) if fresh and collection.listing is not None else None
         return found if found is not None else get_one(remote_id)
+
+    @contextmanager
+    def writing(self, key: Hashable) -> Iterator[None]:
+        """Around a write to the collection: its listing is forgotten once the write is done (or failed)."""
+        try:
+            yield
+        finally:
+            self.forget(key)
 
     def forget(self, key: Hashable) -> None:
         collection = self._get(key)

@@ -42,10 +42,8 @@ class NccmRemote:
         self.key = (id(self.api.client), "nccm")
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        try:
+        with LISTINGS.writing(self.key):
             self.api.create(body)
-        finally:
-            LISTINGS.forget(self.key)
         # The policy exists from here on: a failed look-up must not orphan it, so it is tried again on any
         # error but a credential one (the client has already retried 429/5xx and lost connections).
         for attempt in range(1, LOOKUP_ATTEMPTS + 1):
@@ -70,16 +68,12 @@ class NccmRemote:
         return LISTINGS.retrieve(self.key, remote_id, self.api.retrieve, self.api.list_all)
 
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        try:
+        with LISTINGS.writing(self.key):
             return self.api.replace(remote_id, body)
-        finally:
-            LISTINGS.forget(self.key)
 
     def delete(self, remote_id: str) -> None:
-        try:
+        with LISTINGS.writing(self.key):
             self.api.delete(remote_id)
-        finally:
-            LISTINGS.forget(self.key)
 
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["policyid"], inputs["organization"])
@@ -93,25 +87,19 @@ class ResourceManagerRemote:
         self.key = (id(self.api.client), self.api.base)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        try:
+        with LISTINGS.writing(self.key):
             return self.api.create(body)
-        finally:
-            LISTINGS.forget(self.key)
 
     def retrieve(self, remote_id: str) -> dict[str, Any] | None:
         return LISTINGS.retrieve(self.key, remote_id, self.api.retrieve, self.api.list_all)
 
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        try:
+        with LISTINGS.writing(self.key):
             return self.api.patch(remote_id, body)
-        finally:
-            LISTINGS.forget(self.key)
 
     def delete(self, remote_id: str) -> None:
-        try:
+        with LISTINGS.writing(self.key):
             self.api.delete(remote_id)
-        finally:
-            LISTINGS.forget(self.key)
 
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["name"])
