@@ -69,9 +69,10 @@ async def _send_json(send: Send, status: int, body: dict[str, Any],
 
 
 def _error_body(path: str, status: int, message: str) -> dict[str, Any]:
+    """An error in the shape of the API family the path belongs to (the shapes live with each API)."""
     if path.startswith(nccm.BASE):
-        return {"error": message}
-    return {"status": status, "errorCode": f"RM-{status}", "message": message}
+        return nccm.error(status, message).body
+    return resource_manager.RmError(status, message).body
 
 
 class FaultsAndLog:
