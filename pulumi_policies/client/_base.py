@@ -179,6 +179,18 @@ def checked_record(model: type[BaseModel], body: Any, what: str) -> dict[str, An
     return body
 
 
+def valid_records(model: type[BaseModel], items: list[Any], what: str) -> list[dict[str, Any]]:
+    """The items of a listing that pass ``checked_record``. A malformed one is left out rather than failing
+    the whole listing: whoever needs it reads it on its own, and that read says what is wrong with it."""
+    out = []
+    for item in items:
+        try:
+            out.append(checked_record(model, item, what))
+        except APIResponseError:
+            continue
+    return out
+
+
 def _preview(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

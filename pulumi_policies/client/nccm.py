@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import ConfigurationPolicyRecord
-from ._base import APIClient, checked_record, items_of, segment
+from ._base import APIClient, checked_record, items_of, segment, valid_records
 from .errors import NotFoundError
 
 BASE = "/ux/nccm/configuration_policies/"
@@ -33,11 +33,11 @@ class ConfigurationPolicies:
         return items_of(self.client.json("GET", BASE, params=params), "configuration policies")
 
     def list_all(self, page_size: int = 100) -> list[dict[str, Any]]:
-        """Every policy, page after page, in creation order (each checked like a retrieved one)."""
+        """Every well-formed policy (see ``valid_records``), page after page, in creation order."""
         out: list[dict[str, Any]] = []
         for page in range(1, 10**6):
             items = self.list(page=page, items_per_page=page_size)
-            out += [self._record(item) for item in items]
+            out += valid_records(ConfigurationPolicyRecord, items, "a configuration policy")
             if len(items) < page_size:
                 return out
         return out

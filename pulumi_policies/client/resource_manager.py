@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import PolicyRecord
-from ._base import APIClient, checked_record, items_of, segment
+from ._base import APIClient, checked_record, items_of, segment, valid_records
 from .errors import NotFoundError
 
 API = "/api/resource-manager"
@@ -32,8 +32,8 @@ class PolicyCollection:
         return items_of(self.client.json("GET", self.base, params=params), "policies")
 
     def list_all(self) -> list[dict[str, Any]]:
-        """Every policy of the collection, each checked like a retrieved one."""
-        return [self._record(item) for item in self.list()]
+        """Every well-formed policy of the collection (see ``valid_records``)."""
+        return valid_records(PolicyRecord, self.list(), "a policy")
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._record(self.client.json("POST", self.base, json=body))

@@ -138,8 +138,10 @@ class PolicyProvider(ResourceProvider):
             checked = canonical(self.spec.args_model, inputs)
             for error in exc.errors():
                 loc = error["loc"]
-                if _contains_unknown(_at(inputs, loc)) or (error["type"] == "missing" and _missing_is_unknown(inputs)):
+                if _unknown_along(inputs, loc):
                     continue  # decided once the value is known
+                if error["type"] == "missing":  # pydantic names a missing field by its wire alias
+                    loc = (*loc[:-1], camel_to_snake(str(loc[-1])))
                 path = _path(loc)
                 reason = error["msg"].removeprefix("Value error, ")
                 failures.append(CheckFailure(str(loc[0]) if loc else "",
@@ -153,7 +155,7 @@ class PolicyProvider(ResourceProvider):
         return CheckResult(checked, failures)
 
     # -- diff --------------------------------------------------------------------------------------
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         news = _user_props(news)
         olds = _user_props(olds)
         replaces = [f for f in self._fields if self._flag(f, "replace") and news.get(f) != olds.get(f)]
@@ -162,6 +164,14 @@ class PolicyProvider(ResourceProvider):
         want = canonical(self.spec.args_model, news, only=compared)
         have = canonical(self.spec.args_model, olds, only=compared)
         changed = [f for f in compared if f in unknown or want.get(f) != have.get(f)]
+        if replaces and news.get(IMPORT_ID) and news[IMPORT_ID] == self.spec.parse_id(id_)[1]:
+            # The engine re-checks a replacement without its old inputs, so its create would see import_id and
+            # adopt the very object the replacement then deletes. Say so at preview, before anything is done.
+            raise PolicyProviderError(
+                f"{self.spec.describe(news)}: changing {', '.join(replaces)} replaces this {self.spec.kind} with a "
+                f"new object, but its arguments still carry import_id {news[IMPORT_ID]!r}, the object being "
+                "replaced. Remove import_id from the program (it is needed only for the first adoption), then "
+                "run this again.")
         return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
 
     # -- create ------------------------------------------------------------------------------------
@@ -217,8 +227,15 @@ class PolicyProvider(ResourceProvider):
                 "Check the id (pulumi-policies export lists them) or remove import_id to create a new one.")
         scope = {f: inputs[f] for f in self.spec.scope_fields}
         current = self.outputs(record, scope)
-        if self.diff("", current, inputs).changes:
-            record = self._update(remote, record["id"], current, inputs)
+        diff = self.diff("", current, inputs)
+        if diff.replaces:
+            found = ", ".join(f"{f} {current.get(f)!r}" for f in diff.replaces)
+            raise PolicyProviderError(
+                f"{self.spec.describe(inputs)}: import_id {import_id!r} names a {self.spec.kind} with {found}, "
+                f"which the program declares otherwise; these fields identify a {self.spec.kind} and cannot be "
+                "changed in place. Declare the values the object has, or remove import_id to create a new one.")
+        if diff.changes:
+            record = self._update(remote, record["id"], current, inputs, current_is_fresh=True)
         return record
 
     # -- read --------------------------------------------------------------------------------------
@@ -227,7 +244,7 @@ class PolicyProvider(ResourceProvider):
         try:
             scope, remote_id = self.spec.parse_id(id_)
             scope = {f: scope.get(f, props.get(f)) for f in self.spec.scope_fields}
-            record = self.spec.remote(scope).retrieve(remote_id)
+            record = self.spec.remote(scope).read(remote_id)
         except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
             raise self._fail(props or {"id": id_}, f"read of {id_!r}", exc) from None
         if record is None:
@@ -248,13 +265,26 @@ class PolicyProvider(ResourceProvider):
             raise self._fail(inputs, "update", exc) from None
         return UpdateResult(self.outputs(record, scope))
 
-    def _update(self, remote: Any, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    def _update(self, remote: Any, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any], *,
+                current_is_fresh: bool = False) -> dict[str, Any]:
+        """Send the declared fields. `olds`: the object's outputs, as last read unless `current_is_fresh`."""
+        if self.spec.full_replace and not current_is_fresh:
+            # A PUT replaces every field: the undeclared ones the server keeps (run state, activation) are
+            # sent as the server has them now, not as the state last saw them, or the PUT would reset them.
+            record = remote.retrieve(remote_id)
+            if record is None:
+                raise PolicyProviderError(
+                    f"{self.spec.describe(inputs)}: update failed: {remote_id!r} no longer exists on the server "
+                    "(deleted outside Pulumi). Run `pulumi refresh` to drop it from the state; the next "
+                    "`pulumi up` creates it again.")
+            olds = self.outputs(record, {f: olds.get(f) for f in self.spec.scope_fields})
         body = self._body(inputs, olds)
         record = remote.update(remote_id, body)
         if record is not None:
             return record
         # 204, no body: the object is what it was with the body applied (server-set fields as last read).
-        return {**{k: v for k, v in olds.items() if k not in self.spec.scope_fields}, **body, "id": remote_id}
+        sent = {camel_to_snake(k): v for k, v in body.items()}  # outputs are snake_case; so must the merge be
+        return {**{k: v for k, v in olds.items() if k not in self.spec.scope_fields}, **sent, "id": remote_id}
 
     # -- delete ------------------------------------------------------------------------------------
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -274,19 +304,22 @@ def _snake_keys(value: Any) -> Any:
     return value
 
 
-def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+def _unknown_along(data: Any, loc: tuple[Any, ...]) -> bool:
+    """Is the value at `loc`, or anything on the way to it, not known yet (preview)?
+
+    A missing field is decided at once unless what should hold it is unknown: unknown values reach
+    check as placeholders, never as absent keys, so a key absent at preview is absent at apply too.
+    """
     for part in loc:
+        if data == UNKNOWN:
+            return True
         if isinstance(data, dict) and part in data:
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and part < len(data):
             data = data[part]
         else:
-            return None
-    return data
-
-
-def _missing_is_unknown(inputs: dict[str, Any]) -> bool:
-    return any(_contains_unknown(v) for v in inputs.values())
+            return False
+    return _contains_unknown(data)
 
 
 def _path(loc: tuple[Any, ...]) -> str:

@@ -7,6 +7,8 @@ The provider process lives for one Pulumi run, so nothing here outlives a run. W
   ``MAX_AGE`` seconds, a listing no older than a read made a moment earlier;
 - an id missing from the listing is read with a GET (a listing paged while others delete can skip an
   item: only a 404 may drop a resource from the state);
+- a listing that fails (its profile deleted, an answer that does not parse) serves nothing: the reads
+  go on as GETs, which drop what is gone and say what is wrong with the rest;
 - any write to the collection (create, update, delete) forgets its listing.
 """
 
@@ -18,6 +20,8 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..client.errors import PolicyAPIError
 
 EAGER = 3
 MAX_AGE = 30.0  # seconds
@@ -51,7 +55,10 @@ class Listings:
             collection.reads += 1
             fresh = collection.listing is not None and self._clock() - collection.fetched_at <= MAX_AGE
             if not fresh and collection.reads > EAGER:  # other reads of this collection wait for the listing
-                collection.listing = {str(r.get("id")): r for r in list_all()}
+                try:
+                    collection.listing = {str(r.get("id")): r for r in list_all()}
+                except PolicyAPIError:
+                    collection.listing = {}  # no listing to be had now: GETs until it is tried again
                 collection.fetched_at, fresh = self._clock(), True
                 self.lists += 1
             found = collection.listing.get(remote_id) if fresh and collection.listing is not None else None

@@ -1,8 +1,10 @@
 """What differs between the three resources, as data: model, remote collection, id format, keys.
 
 A ``Remote`` gives the engine one set of verbs over either API family:
-``create(body) -> record``, ``retrieve(id)``, ``update(id, body) -> record | None``, ``delete(id)``,
-``find(inputs) -> record | None`` (by natural key, to adopt a create that landed unseen).
+``create(body) -> record``, ``retrieve(id)`` (one GET, for what is about to be written), ``read(id)``
+(a refresh's read, which may be served by the collection's listing, see listing.py),
+``update(id, body) -> record | None``, ``delete(id)``, ``find(inputs) -> record | None`` (by natural
+key, to adopt a create that landed unseen).
 """
 
 from __future__ import annotations
@@ -29,12 +31,30 @@ LOOKUP_PAUSE = 0.5  # seconds, times the attempt number
 class Remote(Protocol):
     def create(self, body: dict[str, Any]) -> dict[str, Any]: ...
     def retrieve(self, remote_id: str) -> dict[str, Any] | None: ...
+    def read(self, remote_id: str) -> dict[str, Any] | None: ...
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None: ...
     def delete(self, remote_id: str) -> None: ...
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None: ...
 
 
-class NccmRemote:
+class _Collection:
+    """The verbs both API families share: reads (direct, or served by the listing) and delete."""
+
+    api: Any
+    key: tuple[Any, ...]  # the collection's listing
+
+    def retrieve(self, remote_id: str) -> dict[str, Any] | None:
+        return self.api.retrieve(remote_id)
+
+    def read(self, remote_id: str) -> dict[str, Any] | None:
+        return LISTINGS.retrieve(self.key, remote_id, self.api.retrieve, self.api.list_all)
+
+    def delete(self, remote_id: str) -> None:
+        with LISTINGS.writing(self.key):
+            self.api.delete(remote_id)
+
+
+class NccmRemote(_Collection):
     """NCCM: POST answers 201 with no body, so a create finds its policy among the newest by natural key."""
 
     def __init__(self) -> None:
@@ -64,22 +84,15 @@ class NccmRemote:
                 f"with policyid {body.get('policyid')!r} in organization {body.get('organization')!r} is listed.")
         return record
 
-    def retrieve(self, remote_id: str) -> dict[str, Any] | None:
-        return LISTINGS.retrieve(self.key, remote_id, self.api.retrieve, self.api.list_all)
-
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
         with LISTINGS.writing(self.key):
             return self.api.replace(remote_id, body)
-
-    def delete(self, remote_id: str) -> None:
-        with LISTINGS.writing(self.key):
-            self.api.delete(remote_id)
 
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["policyid"], inputs["organization"])
 
 
-class ResourceManagerRemote:
+class ResourceManagerRemote(_Collection):
     """Resource manager: POST answers 201 with the object; PATCH answers 204 with nothing."""
 
     def __init__(self, profile_id: str | None) -> None:
@@ -90,16 +103,9 @@ class ResourceManagerRemote:
         with LISTINGS.writing(self.key):
             return self.api.create(body)
 
-    def retrieve(self, remote_id: str) -> dict[str, Any] | None:
-        return LISTINGS.retrieve(self.key, remote_id, self.api.retrieve, self.api.list_all)
-
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
         with LISTINGS.writing(self.key):
             return self.api.patch(remote_id, body)
-
-    def delete(self, remote_id: str) -> None:
-        with LISTINGS.writing(self.key):
-            self.api.delete(remote_id)
 
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["name"])

@@ -11,7 +11,8 @@ RM_ONE = "/api/resource-manager/policies"
 EXPECTED = {
     "ConfigurationPolicy": {
         "create": {f"POST {NCCM}": 1, f"GET {NCCM}": 1},  # 201 without a body, then one page of the newest
-        "update": {f"PUT {NCCM}{{policy_id}}/": 1},
+        # a PUT replaces every field: the server's current run state is read first, so the PUT keeps it
+        "update": {f"GET {NCCM}{{policy_id}}/": 1, f"PUT {NCCM}{{policy_id}}/": 1},
         "refresh": {f"GET {NCCM}{{policy_id}}/": 1},
         "delete": {f"DELETE {NCCM}{{policy_id}}/": 1},
         "adopt (import_id)": {f"GET {NCCM}{{policy_id}}/": 1},

@@ -2,8 +2,9 @@
 
 create -> preview shows 0 changes -> in-place update (id kept) -> identity change replaces ->
 drift made through the API shows on refresh and the next up restores it -> an object deleted
-remotely is dropped by refresh and recreated by up -> import_id adopts an existing object ->
-destroy leaves the server empty. The server's dump is the judge, not log text.
+remotely is dropped by refresh and recreated by up -> import_id adopts an existing object -> an
+identity change of the adopted object replaces it -> destroy leaves the server empty. The server's
+dump is the judge, not log text.
 """
 
 from __future__ import annotations
@@ -165,6 +166,24 @@ def test_lifecycle(kind, server, make_stack, tmp_path):
     assert adopted.get("policy_id", adopted["id"]) == existing_id
     assert remote.get(adopted)["description"] == "v2"  # brought to the declared state
     assert ps.stack.changes() == {}
+
+    # import_id has done its work: an identity change of the adopted object replaces it with a new object.
+    # While the program still names the old object in import_id, preview refuses (the replacement would
+    # adopt what it deletes) and says what to do; without it, the replacement goes through.
+    if case["replace"]:
+        (key,) = case["replace"]
+        moved = {**adopted_args, key: {"profile_id": "prof-eng", "policyid": "cp-moved"}[key]}
+        ps.declare({"type": kind, "name": "p", "args": declared},
+                   {"type": kind, "name": "adopted", "args": {**moved, "import_id": existing_id}})
+        refused = ps.stack.pulumi("preview", check=False)
+        assert refused.returncode != 0 and "Remove import_id from the program" in refused.stdout, refused.stdout
+        ps.declare({"type": kind, "name": "p", "args": declared}, {"type": kind, "name": "adopted", "args": moved})
+        assert ps.stack.changes() == {"replace": 1}
+        ps.stack.up()
+        replaced = ps.output("adopted")
+        assert remote.get(adopted) is None and remote.get(replaced)["description"] == "v2"
+        assert replaced.get("policy_id", replaced["id"]) != existing_id and remote.count() == 2
+        assert ps.stack.changes() == {}
 
     # destroy leaves the server empty
     ps.stack.destroy()
