@@ -192,7 +192,8 @@ async def bulk_operation(request: Request, state: EmulatorState = Depends(nccm_s
 
 @router.post("/multi-delete/")
 async def multi_delete(request: Request, state: EmulatorState = Depends(nccm_state)) -> Response:
-    """Deletes several policies: ``{"ids": [...]}``, a list of ids, or a policy with an ``id``. All or nothing."""
+    """Deletes several policies: ``{"ids": [...]}``, a list of ids, or a policy (the document's example body),
+    named by its ``id`` or, as the document's example has none, by ``policyid`` + ``organization``. All or nothing."""
     body = await _body(request)
     if isinstance(body, dict) and isinstance(body.get("ids"), list):
         ids = [str(i) for i in body["ids"]]
@@ -200,8 +201,14 @@ async def multi_delete(request: Request, state: EmulatorState = Depends(nccm_sta
         ids = [str(i.get("id") if isinstance(i, dict) else i) for i in body]
     elif isinstance(body, dict) and body.get("id"):
         ids = [str(body["id"])]
+    elif isinstance(body, dict) and body.get("policyid") and body.get("organization"):
+        found = state.store.get_by_key(KIND, "", _natural_key(body))
+        if found is None:
+            raise error(404, f"No configuration policy with policyid {body['policyid']!r} in organization "
+                             f"{body['organization']!r}.")
+        ids = [str(found["id"])]
     else:
-        raise error(400, "Send {\"ids\": [...]}, a list of ids, or a policy with an 'id'.")
+        raise error(400, "Send {\"ids\": [...]}, a list of ids, or a policy with an 'id' or a policyid and organization.")
     with state.store.transaction():
         deleted = [_lookup(state, i) for i in ids]
         for policy_id in ids:

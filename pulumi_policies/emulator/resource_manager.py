@@ -5,12 +5,16 @@ Choices where the document is silent (also in README "Embedded API server"):
 - names are unique within their scope (a profile, or the resource policies): a second one is a 409;
 - GET/PATCH/DELETE take a policy id or a policy name in the path (an id wins); the segment is read
   undecoded, so a name holding ``/`` (sent as ``%2F``) addresses that name and no other route;
-- ``id`` and unknown fields are ignored on write; the settings' ``id``/``entityId``/``entityType`` are
-  the server's; PATCH merges the fields sent into the stored policy (each field replaced whole);
+- ``id`` and unknown fields are ignored on write, at every level, and so are Python-style names the
+  wire does not have (``is_active`` for ``isActive``: a client must send the wire's names); the
+  settings' ``id``/``entityId``/``entityType`` are the server's; PATCH merges the fields sent into
+  the stored policy (each field replaced whole);
 - server defaults: isActive true, isDraft false, isReadOnly false, accessType Allow,
   consumer "resourcemanager";
-- ``filter`` accepts ``<field> eq <value>`` on name, id, description, resource, accessLevel,
-  accessType, consumer; anything else is a 400; ``compactResponse`` is accepted and changes nothing.
+- ``filter`` accepts ``<field> eq <value>`` on name (also spelled ``key``, as in the document's
+  example ``key eqprofile1``), id, description, resource, accessLevel, accessType, consumer; the value
+  is taken verbatim after ``eq`` and one optional space; anything else is a 400; ``compactResponse``
+  is accepted and changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from ..models.canonical import wire_keys_only
 from ..models.resource_manager import PolicyFields, Profile
 from .state import EmulatorState
 from .store import Conflict
@@ -34,8 +39,9 @@ API = "/api/resource-manager"
 FILTERABLE = ("name", "id", "description", "resource", "accessLevel", "accessType", "consumer")
 DEFAULTS = {"isActive": True, "isDraft": False, "isReadOnly": False, "accessType": "Allow",
             "consumer": "resourcemanager"}
-WRITABLE = frozenset(f.alias or n for n, f in PolicyFields.model_fields.items()) | frozenset(PolicyFields.model_fields)
-_FILTER = re.compile(r"^\s*(\w+)\s+eq\s*(.*?)\s*$")
+# "<field> eq <value>": one space after "eq" is optional (the document writes "key eqprofile1"); the value is
+# taken verbatim, its own spaces included, so that a name with surrounding spaces can be found.
+_FILTER = re.compile(r"^\s*(\w+)\s+eq ?(.*)$", re.DOTALL)
 
 
 class RmError(Exception):
@@ -98,7 +104,8 @@ def profile_scope(state: EmulatorState, profile_id: str) -> Scope:
 # -- documents -------------------------------------------------------------------------------------
 def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     try:
-        model = PolicyFields.model_validate({k: v for k, v in fields.items() if k in WRITABLE and k != "id"})
+        known = wire_keys_only(PolicyFields, {k: v for k, v in fields.items() if k != "id"})
+        model = PolicyFields.model_validate(known, by_alias=True, by_name=False)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
         raise RmError(400, f"Invalid policy: {problems}") from None
@@ -147,11 +154,11 @@ def list_policies(state: EmulatorState, scope: Scope, request: Request) -> Respo
     if not expression:
         return _list_response(state, state.store.list(scope.kind, scope.scope))
     match = _FILTER.match(expression)
-    if not match or match.group(1) not in FILTERABLE:
+    if not match or match.group(1) not in (*FILTERABLE, "key"):
         raise RmError(400, f"Unsupported filter '{expression}': use '<field> eq <value>' with one of "
                            f"{', '.join(FILTERABLE)}.")
     field, value = match.groups()
-    if field == "name":
+    if field in ("name", "key"):  # the document's example filters by "key": a policy's key is its name
         items = state.store.list(scope.kind, scope.scope, key=value)
     else:
         items = [i for i in state.store.list(scope.kind, scope.scope) if str(i.get(field, "")) == value]

@@ -116,3 +116,32 @@ def canonical(model: type[BaseModel], data: dict[str, Any], *, only: typing.Iter
         if value not in EMPTY:
             out[name] = value
     return out
+
+
+def wire_keys_only(model: type[BaseModel], data: Any) -> Any:
+    """`data` with only the keys `model` reads on the wire (aliases, else field names), at every level.
+
+    What a server does with a request body: unknown keys, and Python names the wire does not have
+    (``is_active`` for ``isActive``), are ignored rather than stored or refused. Values stay as given.
+    """
+    if not isinstance(data, dict):
+        return data
+    out: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key not in data:
+            continue
+        value = data[key]
+        for t in _unwrap(field.annotation):
+            if typing.get_origin(t) is list and isinstance(value, list):
+                (item,) = typing.get_args(t) or (Any,)
+                models = [m for m in _unwrap(item) if _is_model(m)]
+                if models:
+                    value = [wire_keys_only(next((m for m in models if _matches(m, v)), models[0]), v)
+                             if isinstance(v, dict) else v for v in value]
+                break
+            if _is_model(t) and isinstance(value, dict):
+                value = wire_keys_only(t, value)
+                break
+        out[key] = value
+    return out

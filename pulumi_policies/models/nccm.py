@@ -6,20 +6,29 @@ The wire is snake_case already, so Python names are the wire names. ``policyid``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ._base import COMPUTED, READ_ONLY, REPLACE, UNORDERED, LenientModel, StrictModel, Timestamp
 
 _MAX_KEY = 25
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Key = Annotated[str, AfterValidator(_not_blank)]
+
+
 class ConfigurationPolicyArgs(StrictModel):
     """The writable fields of a configuration policy, as users declare them and as we send them."""
 
-    policyid: str = Field(min_length=1, max_length=_MAX_KEY, json_schema_extra=REPLACE)
-    organization: str = Field(min_length=1, max_length=_MAX_KEY, json_schema_extra=REPLACE)
+    policyid: Key = Field(min_length=1, max_length=_MAX_KEY, json_schema_extra=REPLACE)
+    organization: Key = Field(min_length=1, max_length=_MAX_KEY, json_schema_extra=REPLACE)
     name: str = ""
     description: str = ""
     processid: int | None = Field(None, json_schema_extra=COMPUTED)

@@ -59,6 +59,8 @@ def test_validation_errors_name_each_field(api):
     errors = r.json()
     assert errors["policyid"] == ["This field is required."]
     assert "25 characters" in errors["organization"][0] and "processid" in errors
+    blank = api.nccm.post(NCCM, json={"policyid": "  ", "organization": "o"})
+    assert blank.status_code == 400 and "blank" in blank.json()["policyid"][0]
     assert api.nccm.post(NCCM, content=b"{not json", headers={"content-type": "application/json"}).status_code == 400
     assert api.nccm.get(NCCM, params={"items_per_page": 1, "page": 1}).json() == []  # nothing stored
 
@@ -124,6 +126,12 @@ def test_multi_delete(api):
     assert one.status_code == 200 and one.json()["id"] == ids[2]
     assert api.nccm.get(NCCM, params={"items_per_page": 10, "page": 1}).json() == []
     assert api.nccm.post(f"{NCCM}multi-delete/", json={"nothing": 1}).status_code == 400
+    # the document's example body is a policy without an id: it names the policy by its natural key
+    api.new_config("p9", "o1")
+    assert api.nccm.post(f"{NCCM}multi-delete/", json={"policyid": "p9", "organization": "o2"}).status_code == 404
+    by_key = api.nccm.post(f"{NCCM}multi-delete/", json={"policyid": "p9", "organization": "o1", "name": "x"})
+    assert by_key.status_code == 200 and by_key.json()["policyid"] == "p9"
+    assert api.nccm.get(NCCM, params={"items_per_page": 10, "page": 1}).json() == []
 
 
 def test_options(api):

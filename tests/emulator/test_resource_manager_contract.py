@@ -85,6 +85,25 @@ def test_list_and_filter(api, scope):
     write = api.rm.get(base, params={"filter": "accessLevel eq write", "compactResponse": "true"}).json()
     assert [p["name"] for p in write] == ["beta"]
     assert api.rm.get(base, params={"filter": "name contains a"}).status_code == 400
+    # the document's own example: "key eqprofile1" (no space after eq; a policy's key is its name)
+    assert [p["name"] for p in api.rm.get(base, params={"filter": "key eqgamma"}).json()] == ["gamma"]
+    # the value is taken verbatim: a name with surrounding spaces is found, and only by itself
+    assert api.rm.post(base, json={"name": " spaced "}).status_code == 201
+    assert [p["name"] for p in api.rm.get(base, params={"filter": "name eq  spaced "}).json()] == [" spaced "]
+    assert api.rm.get(base, params={"filter": "name eq spaced"}).json() == []
+
+
+def test_unknown_fields_and_python_names_are_ignored_at_every_level(api):
+    r = api.rm.post(SCOPES["resource"], json={
+        "name": "wire", "access_level": "admin", "is_active": False, "future": 1,
+        "members": {"users": [{"id": "u1", "email": "e"}], "service_identities": [{"id": "s1"}], "groups": []},
+        "settings": [{"settingsType": "JUSTIFICATION", "justification_regex": "^J-", "extra": True}]})
+    assert r.status_code == 201, r.text
+    policy = r.json()
+    assert "accessLevel" not in policy and "access_level" not in policy and "future" not in policy
+    assert policy["isActive"] is True  # `is_active` is not a wire name: the default stands
+    assert policy["members"]["users"] == [{"id": "u1"}] and policy["members"]["serviceIdentities"] == []
+    assert "justificationRegex" not in policy["settings"][0] and "extra" not in policy["settings"][0]
 
 
 def test_validation_is_400_naming_the_field(api):
