@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import subprocess
 import sys
@@ -152,13 +153,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
         settings.configure_from_stack(stack)
     kinds = args.kind or list(export.KINDS)
+    program = io.StringIO()  # written out only once complete: a failed export leaves an existing file as it was
     try:
-        if args.output == "-":
-            export.export(sys.stdout, kinds, profile=args.profile, name=args.name, show_progress=not args.no_progress)
-        else:
-            with open(args.output, "w", encoding="utf-8") as out:
-                export.export(out, kinds, profile=args.profile, name=args.name, show_progress=not args.no_progress)
+        export.export(program, kinds, profile=args.profile, name=args.name, show_progress=not args.no_progress)
     except (PolicyAPIError, settings.ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.output == "-":
+        sys.stdout.write(program.getvalue())
+    else:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(program.getvalue())
     return 0

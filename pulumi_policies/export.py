@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from . import settings
 from .client import ConfigurationPolicies, PolicyCollection, Profiles
+from .client.errors import APIStatusError
 from .models import ConfigurationPolicyArgs, ProfilePolicyArgs, ResourcePolicyArgs, camel_to_snake
 from .models.canonical import canonical
 
@@ -89,7 +90,7 @@ def collect(kinds: Iterable[str] = KINDS, *, profile: str | None = None, name: s
     if kinds & {"ProfilePolicy", "ResourcePolicy"}:
         client = settings.resource_manager_client()
         if "ProfilePolicy" in kinds:
-            for prof in Profiles(client).list():
+            for prof in _profiles(client, profile):
                 if profile is not None and profile not in (prof.get("id"), prof.get("name")):
                     continue
                 for record in PolicyCollection(client, prof["id"]).list():
@@ -99,6 +100,22 @@ def collect(kinds: Iterable[str] = KINDS, *, profile: str | None = None, name: s
             for record in PolicyCollection(client).list():
                 keep(Found("ResourcePolicy", record["id"], _args("ResourcePolicy", record, {})))
     return sorted(found, key=lambda f: (f.kind, f.title, f.remote_id))
+
+
+def _profiles(client: Any, profile: str | None) -> list[dict[str, Any]]:
+    """The profiles to export from. Listing them (``GET /api/resource-manager/profiles``) is not in the policy
+    API's document: where a server does not offer it, a profile named with --profile is taken as its id."""
+    try:
+        return Profiles(client).list()
+    except APIStatusError as exc:
+        if exc.status not in (404, 405):
+            raise
+        if profile is None:
+            raise APIStatusError(
+                f"{exc} This server does not list its profiles; name the profile to export with "
+                "--profile <profile id> (once per run).", method=exc.method, url=exc.url, status=exc.status,
+                body=exc.body, server_message=exc.server_message) from None
+        return [{"id": profile}]
 
 
 def _slug(text: str) -> str:

@@ -79,3 +79,21 @@ def test_export_filters(server, tmp_path):
     out = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "export", "--kind", "ProfilePolicy",
                           "--profile", "operations", "--no-progress"], env=env, capture_output=True, text=True)
     assert '"keep-ops"' in out.stdout and "keep-me" not in out.stdout
+
+
+def test_export_without_a_profiles_listing_and_a_failed_export_keeps_the_file(server, tmp_path):
+    """Listing profiles is not in the policy API's document: without it, --profile names the profile by id."""
+    Api(server).rm.post("/api/resource-manager/profiles/prof-ops/policies", json={"name": "ops-only"})
+    server.admin.set_faults([{"kind": "error", "status": 404, "method": "GET", "path": "/api/resource-manager/profiles"}])
+    env = dict(os.environ, PULUMI_POLICIES_RM_URL=server.url, PULUMI_POLICIES_RM_TOKEN=server.rm_token)
+    program = tmp_path / "__main__.py"
+    program.write_text("# the user's own program\n")
+    export = [sys.executable, "-m", "pulumi_policies.cli", "export", "--kind", "ProfilePolicy", "--no-progress"]
+
+    refused = subprocess.run([*export, "-o", str(program)], env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and "--profile <profile id>" in refused.stderr, refused.stderr
+    assert program.read_text() == "# the user's own program\n"  # a failed export writes nothing
+
+    named = subprocess.run([*export, "--profile", "prof-ops"], env=env, capture_output=True, text=True)
+    assert named.returncode == 0, named.stderr
+    assert '"ops-only"' in named.stdout and 'profile_id="prof-ops"' in named.stdout
