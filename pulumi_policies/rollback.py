@@ -165,7 +165,9 @@ def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deploy
         name = _name(wanted)
         now = after.get(urn)
         if now is None or _inputs(now) != _inputs(wanted):
-            report.left[name] = errors.of(urn) or failure or "its inputs differ from the recorded ones after the rollback"
+            report.left[name] = errors.of(urn) or (
+                f"not reached: the rollback's update stopped at {errors.first() or failure}" if failure
+                else "its inputs differ from the recorded ones after the rollback")
         elif urn not in before:
             report.recreated.append(name)
         elif _inputs(before[urn]) != _inputs(wanted):
@@ -199,6 +201,12 @@ class ResourceErrors:
 
     def of(self, urn: str) -> str:
         return " | ".join(dict.fromkeys(self.by_urn.get(urn, [])))[:2000]
+
+    def first(self) -> str:
+        """The first resource that failed, and why: what stopped the update (the engine starts nothing new after it)."""
+        for urn in self.by_urn:
+            return f"{urn.rsplit('::', 1)[-1]} ({self.of(urn)})"
+        return ""
 
 
 def _engine_error(text: str) -> str:
