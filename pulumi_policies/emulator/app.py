@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -126,6 +127,8 @@ class FaultsAndLog:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
             await _send_json(send, 413, _error_body(scope["path"], 413, f"Request body over {MAX_BODY} bytes."))
+        except ClientDisconnect:
+            pass  # the client went away mid-request (killed, timed out): no one to answer; the log says status 0
 
     async def _fail(self, scope: Scope, send: Send, fault: FaultRule, status: dict[str, int]) -> None:
         if fault.kind == "drop":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -102,6 +103,21 @@ def test_dropped_connection_and_apply(api):
     with pytest.raises(httpx.TransportError):  # closed (RemoteProtocolError) or reset (ReadError)
         api.rm.post(f"{RM}/policies", json={"name": "lost"})
     assert [p["name"] for p in api.rm.get(f"{RM}/policies").json()] == ["landed"]
+
+
+def test_a_client_gone_mid_request_is_logged_without_a_traceback(api, caplog):
+    """A killed `pulumi up` leaves half-sent requests behind: the server notes them, it does not crash on them."""
+    host, port = api.server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(f"POST {RM}/policies HTTP/1.1\r\nHost: x\r\nAuthorization: TOKEN {api.server.rm_token}\r\n"
+                     "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":".encode())
+    deadline = time.monotonic() + 5
+    while not api.server.admin.requests()["entries"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [entry] = api.server.admin.requests()["entries"]
+    assert entry["status"] == 0
+    assert "Exception in ASGI application" not in caplog.text
+    assert api.rm.get(f"{RM}/policies").json() == []
 
 
 def test_latency_with_jitter(api):
