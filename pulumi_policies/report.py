@@ -13,9 +13,9 @@ from typing import Any
 
 from .models import field_flag
 from .models.canonical import canonical
+from .providers.engine import UNKNOWN
 from .providers.specs import SPECS, TYPE_PREFIX
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
        "delete-replaced": "replace", "delete": "delete", "import": "create", "read": None, "same": None,
        "refresh": None, "discard": "delete"}

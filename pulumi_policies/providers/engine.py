@@ -24,6 +24,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 from pydantic import ValidationError
 
 from .. import settings
@@ -33,7 +34,6 @@ from ..models import camel_to_snake, field_flag
 from ..models.canonical import canonical
 from .specs import ResourceSpec
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's placeholder for values known after apply
 IMPORT_ID = "import_id"
 CREATE_ATTEMPTS = 1 + MAX_RETRIES  # a refused create is sent again as often as any other call is retried
 
