@@ -72,8 +72,9 @@ def _echo(text: str) -> None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .report import build_report, render_markdown, render_text
+    from .report import build_report, preview_errors, render_markdown, render_text
 
+    failed = False
     if args.run:
         if not args.stack:
             print("error: --run needs --stack", file=sys.stderr)
@@ -83,7 +84,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if proc.returncode != 0 and not proc.stdout.strip().startswith("{"):
             print(proc.stderr or proc.stdout, file=sys.stderr)
             return 1
-        text = proc.stdout
+        text, failed = proc.stdout, proc.returncode != 0
     elif args.preview_json == "-":
         text = sys.stdin.read()
     else:
@@ -92,6 +93,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
         preview = json.loads(text)
     except json.JSONDecodeError as exc:
         print(f"error: the preview is not JSON ({exc}); produce it with `pulumi preview --json`", file=sys.stderr)
+        return 1
+    errors = preview_errors(preview)
+    if failed or errors:  # a failed preview shows only part of the changes: no report could be trusted
+        print("error: the preview failed, so it does not show every change:\n  " +
+              ("\n  ".join(errors) or f"pulumi preview exited {proc.returncode}"), file=sys.stderr)
         return 1
     changes = build_report(preview)
     _echo(render_markdown(changes) if args.format == "markdown" else render_text(changes))

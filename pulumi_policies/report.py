@@ -8,6 +8,7 @@ and for members, labels and settings the items added and removed by name, so a r
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,10 @@ def _show(value: Any) -> str:
 
 
 def _member_label(member: Any) -> str:
+    if member == UNKNOWN:
+        return "(known after apply)"
     if isinstance(member, dict):
+        member = {k: "(known after apply)" if v == UNKNOWN else v for k, v in member.items()}
         name, ident = member.get("name"), member.get("id")
         return f"{name} ({ident})" if name and ident else str(name or ident)
     return str(member)
@@ -71,26 +75,41 @@ def _setting_label(setting: dict[str, Any]) -> str:
     return str(kind)
 
 
+def _show_label(value: Any) -> str:
+    return "(known after apply)" if value == UNKNOWN else str(value)
+
+
 def _diff_items(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
     return [x for x in new if x not in old], [x for x in old if x not in new]
 
 
+def _items(value: Any) -> list[Any]:
+    """A list of items as the report lists them; a list the preview does not know yet is one such item."""
+    if value == UNKNOWN:
+        return [UNKNOWN]
+    return list(value) if isinstance(value, list) else []
+
+
 def _item_changes(name: str, old: Any, new: Any) -> list[ItemChange]:
-    old = old if isinstance(old, (dict, list)) else ({} if name != "settings" else [])
-    new = new if isinstance(new, (dict, list)) else ({} if name != "settings" else [])
+    """Items added and removed by name. Only called with an object (or list) on each side, or none at all."""
+    old = old if old is not None else ({} if name != "settings" else [])
+    new = new if new is not None else ({} if name != "settings" else [])
     out: list[ItemChange] = []
     if name == "members":
         for kind in MEMBER_KINDS:
-            added, removed = _diff_items([_member_label(m) for m in old.get(kind) or []],
-                                         [_member_label(m) for m in new.get(kind) or []])
+            added, removed = _diff_items([_member_label(m) for m in _items(old.get(kind))],
+                                         [_member_label(m) for m in _items(new.get(kind))])
             if added or removed:
                 out.append(ItemChange(f"members.{kind}", added, removed))
     elif name == "resource_labels":
         for key in sorted(set(old) | set(new)):
-            added, removed = _diff_items(list(old.get(key) or []), list(new.get(key) or []))
+            added, removed = _diff_items([_show_label(v) for v in _items(old.get(key))],
+                                         [_show_label(v) for v in _items(new.get(key))])
             if added or removed:
                 out.append(ItemChange(f"resource_labels.{key}", added, removed))
     elif name == "settings":
+        if UNKNOWN in old or UNKNOWN in new:  # which settings they are is known only after apply
+            return [ItemChange("settings", changed=[f"{_show(old)} -> {_show(new)}"])]
         olds = {s.get("settings_type"): s for s in old if isinstance(s, dict)}
         news = {s.get("settings_type"): s for s in new if isinstance(s, dict)}
         change = ItemChange("settings")
@@ -120,31 +139,41 @@ def _same(kind: str, name: str, old: dict[str, Any], new: dict[str, Any], op: st
     return canonical(model, old, only=[name]).get(name) == canonical(model, new, only=[name]).get(name)
 
 
+def preview_errors(preview: dict[str, Any]) -> list[str]:
+    """The error diagnostics of a preview: a preview that has any did not get to show every change."""
+    return [str(d.get("message", "")).strip() for d in preview.get("diagnostics") or []
+            if isinstance(d, dict) and d.get("severity") == "error"]
+
+
 def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
     """The policy changes of one preview, in the order of its steps; replacements counted once."""
     changes: dict[str, PolicyChange] = {}
-    for step in preview.get("steps") or []:
-        op = OPS.get(step.get("op", ""))
+    steps = [s for s in preview.get("steps") or [] if OPS.get(s.get("op", ""))]
+    # A replacement comes as several steps of one URN; the one with both states tells the change (with
+    # delete_before_replace its first step, delete-replaced, has no new state).
+    replacing = {s.get("urn") for s in steps if s.get("op") == "replace"}
+    for step in steps:
+        op = OPS[step["op"]]
         urn = step.get("urn", "")
-        type_ = urn.split("::")[2] if urn.count("::") >= 3 else ""
-        if not op or not type_.startswith(TYPE_PREFIX):
+        if urn in changes or (urn in replacing and step["op"] != "replace"):
             continue
-        kind, resource = type_.removeprefix(TYPE_PREFIX), urn.rsplit("::", 1)[-1]
+        parts = urn.split("::", 3)  # urn:pulumi:<stack>::<project>::<parent types$>type::<name>
+        type_ = parts[2].rsplit("$", 1)[-1] if len(parts) == 4 else ""  # a component's child: "parent$type"
+        if not type_.startswith(TYPE_PREFIX):
+            continue
+        kind, resource = type_.removeprefix(TYPE_PREFIX), parts[3]
         old, new = _user_inputs(step.get("oldState")), _user_inputs(step.get("newState"))
         if op == "delete":
             new = {}
         if op == "create":
             old = {}
-        existing = changes.get(urn)
-        if existing is not None:  # the other half of a replacement
-            continue
         title = str(new.get("name") or new.get("policyid") or old.get("name") or old.get("policyid") or resource)
         change = PolicyChange(op, kind, resource, title,
                               replace_reasons=list(step.get("replaceReasons") or []))
         for name in sorted(set(old) | set(new)):
             if old.get(name) == new.get(name) or _same(kind, name, old, new, op):
                 continue
-            if name in ITEM_FIELDS and new.get(name) != UNKNOWN:
+            if name in ITEM_FIELDS and all(_itemised(v) for v in (old.get(name), new.get(name))):
                 change.items.extend(_item_changes(name, old.get(name), new.get(name)))
             else:
                 change.fields.append((name, old.get(name), new.get(name)))
@@ -152,7 +181,19 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
     return list(changes.values())
 
 
+def _itemised(value: Any) -> bool:
+    """Can the items of this value be listed? Not when it is unknown as a whole, or a secret the preview masks."""
+    return value is None or isinstance(value, (dict, list))
+
+
 _VERB = {"create": "created", "update": "updated in place", "replace": "replaced", "delete": "deleted"}
+
+
+def _cell(text: str) -> str:
+    """`text` as code in a Markdown table cell: a code span longer than any run of backticks in it, pipes escaped."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
 
 
 def render_markdown(changes: list[PolicyChange]) -> str:
@@ -167,7 +208,7 @@ def render_markdown(changes: list[PolicyChange]) -> str:
             lines.append(f"Replaced because {', '.join(f'`{r}`' for r in c.replace_reasons)} changed.")
         if c.fields:
             lines += ["", "| field | before | after |", "|---|---|---|"]
-            lines += [f"| `{f}` | `{_show(o)}` | `{_show(n)}` |" for f, o, n in c.fields]
+            lines += [f"| `{f}` | {_cell(_show(o))} | {_cell(_show(n))} |" for f, o, n in c.fields]
         for item in c.items:
             lines.append("")
             lines += [f"- **{item.field}** + `{x}`" + (" (gains access)" if item.field.startswith("members") else "")
