@@ -20,8 +20,16 @@ from typing import Any, TextIO
 
 from . import settings
 from .client import ConfigurationPolicies, PolicyCollection, Profiles
+from .client._base import checked_record
 from .client.errors import APIStatusError
-from .models import ConfigurationPolicyArgs, ProfilePolicyArgs, ResourcePolicyArgs, camel_to_snake
+from .models import (
+    ConfigurationPolicyArgs,
+    ConfigurationPolicyRecord,
+    PolicyRecord,
+    ProfilePolicyArgs,
+    ResourcePolicyArgs,
+    camel_to_snake,
+)
 from .models.canonical import canonical
 
 KINDS = ("ConfigurationPolicy", "ProfilePolicy", "ResourcePolicy")
@@ -82,7 +90,8 @@ def collect(kinds: Iterable[str] = KINDS, *, profile: str | None = None, name: s
         page = 1
         while True:
             items = api.list(page=page, items_per_page=PAGE, sort="creationtime")
-            for record in items:
+            for item in items:
+                record = checked_record(ConfigurationPolicyRecord, item, "a configuration policy in the listing")
                 keep(Found("ConfigurationPolicy", record["id"], _args("ConfigurationPolicy", record, {})))
             if len(items) < PAGE:
                 break
@@ -93,11 +102,13 @@ def collect(kinds: Iterable[str] = KINDS, *, profile: str | None = None, name: s
             for prof in _profiles(client, profile):
                 if profile is not None and profile not in (prof.get("id"), prof.get("name")):
                     continue
-                for record in PolicyCollection(client, prof["id"]).list():
+                for item in PolicyCollection(client, prof["id"]).list():
+                    record = checked_record(PolicyRecord, item, f"a policy in the listing of profile {prof['id']!r}")
                     keep(Found("ProfilePolicy", record["id"],
                                _args("ProfilePolicy", record, {"profile_id": prof["id"]})))
         if "ResourcePolicy" in kinds:
-            for record in PolicyCollection(client).list():
+            for item in PolicyCollection(client).list():
+                record = checked_record(PolicyRecord, item, "a resource policy in the listing")
                 keep(Found("ResourcePolicy", record["id"], _args("ResourcePolicy", record, {})))
     return sorted(found, key=lambda f: (f.kind, f.title, f.remote_id))
 

@@ -11,6 +11,7 @@ schema (every property with a ``default``), and add pass/fail cases to ``tests/p
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -54,19 +55,40 @@ class Policy:
         return self.get("access_type", "Allow") != "Deny" and self.get("is_active", True) is not False
 
 
+def _snake(value: Any, depth: int) -> Any:
+    if isinstance(value, Mapping) and depth:
+        return {camel_to_snake(k): _snake(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, list) and depth:
+        return [_snake(v, depth) for v in value]
+    return value
+
+
+class _Props(Mapping[str, Any]):
+    """Inputs under snake_case keys, each value converted when a rule reads it.
+
+    Read lazily on purpose: at preview, pulumi-policy raises on reading a value the engine does not know
+    yet, and reports the rule that read it as not run. Copying every value up front would make one unknown
+    field (a description from another resource's output) stop every rule, mandatory ones included.
+    """
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self._raw = raw
+        self._keys = {camel_to_snake(k): k for k in raw if not k.startswith("__")}
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._raw[self._keys[key]]
+        return _snake(value, 2) if key in ("members", "settings") else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 def normalise(kind: str, name: str, props: Mapping[str, Any]) -> Policy:
     """Inputs as a rule sees them: snake_case keys (camelCase aliases accepted), engine fields dropped."""
-    def snake(value: Any, depth: int) -> Any:
-        if isinstance(value, Mapping) and depth:
-            return {camel_to_snake(k): snake(v, depth - 1) for k, v in value.items()}
-        if isinstance(value, list) and depth:
-            return [snake(v, depth) for v in value]
-        return value
-    clean = {camel_to_snake(k): v for k, v in props.items() if not k.startswith("__")}
-    for key in ("members", "settings"):
-        if key in clean:
-            clean[key] = snake(clean[key], 2)
-    return Policy(kind.removeprefix(TYPE_PREFIX), name, clean)
+    return Policy(kind.removeprefix(TYPE_PREFIX), name, _Props(props))
 
 
 def is_production(policy: Policy, config: Mapping[str, Any]) -> bool:
@@ -152,19 +174,31 @@ def no_drafts_in_production(policy: Policy, config: Mapping[str, Any]) -> Iterat
 
 # -- stack rules ------------------------------------------------------------------------------------
 def no_duplicate_grants(policies: Iterable[Policy], config: Mapping[str, Any]) -> Iterator[str]:
-    """No two policies grant the same member the same resource (same profile, resource or labels)."""
+    """No two policies grant the same member the same access: same profile, resource or labels, access level,
+    condition and settings (the same member with another access level or condition is another grant)."""
     seen: dict[tuple[Any, ...], str] = {}
     for policy in policies:
         if policy.kind not in ACCESS or not policy.grants():
             continue
         target = (policy.kind, policy.get("profile_id"), policy.get("resource"),
-                  tuple(sorted((k, tuple(sorted(v))) for k, v in policy.get("resource_labels", {}).items())))
+                  tuple(sorted((k, tuple(sorted(v))) for k, v in policy.get("resource_labels", {}).items())),
+                  policy.get("access_level"), _canonical_json(policy.get("condition")),
+                  _canonical_json(policy.get("settings")))
         for member in policy.members():
             key = (*target, *member)
             if key in seen and seen[key] != policy.label:
                 yield (f"{policy.label} and {seen[key]} both grant {member[0][:-1].replace('_', ' ')} "
                        f"{member[1]!r} the same access: keep one of them.")
             seen.setdefault(key, policy.label)
+
+
+def _canonical_json(value: Any) -> str:
+    if isinstance(value, str):  # a condition may be given as a JSON string
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    return json.dumps(value or None, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,13 @@ def test_export_without_a_profiles_listing_and_a_failed_export_keeps_the_file(se
     named = subprocess.run([*export, "--profile", "prof-ops"], env=env, capture_output=True, text=True)
     assert named.returncode == 0, named.stderr
     assert '"ops-only"' in named.stdout and 'profile_id="prof-ops"' in named.stdout
+
+
+def test_a_malformed_policy_in_a_listing_is_a_clear_error(server):
+    server.admin.set_faults([{"kind": "respond", "method": "GET", "path": "/api/resource-manager/policies",
+                              "status": 200, "body": json.dumps([{"id": "a", "name": "ok"}, {"name": "no id"}])}])
+    env = dict(os.environ, PULUMI_POLICIES_RM_URL=server.url, PULUMI_POLICIES_RM_TOKEN=server.rm_token)
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "export", "--kind", "ResourcePolicy",
+                           "--no-progress"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "a resource policy in the listing came back without an 'id'" in proc.stderr, proc.stderr

@@ -104,8 +104,10 @@ def test_duplicate_grants_across_the_stack():
     same = {"resource": "db", "members": {"users": [{"name": "alice"}, {"name": "bob"}]}}
     ok = stack_violations("no-duplicate-grants", [("ResourcePolicy", "a", same),
                                                   ("ResourcePolicy", "b", {**same, "resource": "other"}),
-                                                  ("ResourcePolicy", "c", {**same, "access_type": "Deny"})])
-    assert ok == []
+                                                  ("ResourcePolicy", "c", {**same, "access_type": "Deny"}),
+                                                  ("ResourcePolicy", "d", {**same, "access_level": "admin"}),
+                                                  ("ResourcePolicy", "e", {**same, "condition": {"hours": [9, 17]}})])
+    assert ok == []  # another access level or condition is another grant
     found = stack_violations("no-duplicate-grants", [("ResourcePolicy", "a", same),
                                                      ("ResourcePolicy", "b", {**same, "members": {"users": [{"name": "bob"}]}})])
     assert found == ["ResourcePolicy 'b' and ResourcePolicy 'a' both grant user 'bob' the same access: keep one of them."]
@@ -132,3 +134,19 @@ def test_unknown_rule_excluded_is_an_error():
     with pytest.raises(ValueError, match="no such rule"):
         policies(exclude={"no-such-rule"})
     assert "naming-convention" not in {p.name for p in policies(exclude={"naming-convention"})}
+
+
+def test_an_unknown_value_stops_only_the_rules_that_read_it():
+    """At preview, pulumi-policy hands rules a proxy that raises on values not known yet."""
+    from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+    from pulumi_policies.providers.engine import UNKNOWN
+
+    prod = {"name": "prod-admins", "access_type": "Allow", "resource_labels": {"env": ["prod"]},
+            "description": UNKNOWN, "members": {}}
+    found = violations("production-access-needs-approval", "ResourcePolicy", unknown_checking_proxy(prod))
+    assert found and "JUSTIFICATION" in found[0]  # the unknown description does not silence the gate
+    assert violations("active-policy-needs-members", "ResourcePolicy", unknown_checking_proxy(prod))
+    with pytest.raises(UnknownValueError):  # a rule that reads the unknown value is reported as not run
+        violations("active-policy-needs-members", "ResourcePolicy",
+                   unknown_checking_proxy({**prod, "members": UNKNOWN}))
