@@ -126,3 +126,12 @@ def test_a_missing_field_is_reported_at_preview_even_when_other_values_are_unkno
 def test_a_missing_field_inside_an_unknown_value_waits_for_the_value():
     assert PP.check({}, {"name": "n", "profile_id": "p", "settings": [UNKNOWN]}).failures == []
     assert PP.check({}, {"name": "n", "profile_id": "p", "members": UNKNOWN}).failures == []
+
+
+def test_adopting_an_object_whose_identity_differs_is_refused_and_named(api, server):
+    existing, _, _ = created(CP, {"policyid": "pol", "organization": "acme", "description": "by hand"})
+    before = server.admin.dump()
+    inputs = checked(CP, {"policyid": "pol", "organization": "globex", "import_id": existing})
+    with pytest.raises(Exception, match=r"names a ConfigurationPolicy with organization 'acme'.*remove import_id"):
+        CP.create(inputs)
+    assert server.admin.dump() == before  # nothing was changed in place
