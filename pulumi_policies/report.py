@@ -24,6 +24,7 @@ MEMBER_KINDS = ("users", "tags", "service_identities")
 # Fields shown as item lists rather than old -> new.
 ITEM_FIELDS = ("members", "resource_labels", "settings")
 IGNORED = ("import_id",)
+AFTER_APPLY = "(known after apply)"  # how a value the preview does not know yet is shown
 
 
 @dataclass
@@ -49,20 +50,17 @@ def _show(value: Any) -> str:
     if value is None:
         return "(none)"
     if value == UNKNOWN:
-        return "(known after apply)"
+        return AFTER_APPLY
     if isinstance(value, str):
         return json.dumps(value)
     return json.dumps(value, sort_keys=True)
 
 
 def _member_label(member: Any) -> str:
-    if member == UNKNOWN:
-        return "(known after apply)"
     if isinstance(member, dict):
-        member = {k: "(known after apply)" if v == UNKNOWN else v for k, v in member.items()}
-        name, ident = member.get("name"), member.get("id")
+        name, ident = (_show_label(v) if v is not None else None for v in (member.get("name"), member.get("id")))
         return f"{name} ({ident})" if name and ident else str(name or ident)
-    return str(member)
+    return _show_label(member)
 
 
 def _setting_label(setting: dict[str, Any]) -> str:
@@ -76,7 +74,7 @@ def _setting_label(setting: dict[str, Any]) -> str:
 
 
 def _show_label(value: Any) -> str:
-    return "(known after apply)" if value == UNKNOWN else str(value)
+    return AFTER_APPLY if value == UNKNOWN else str(value)
 
 
 def _diff_items(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:

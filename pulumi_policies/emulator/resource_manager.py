@@ -154,11 +154,12 @@ def list_policies(state: EmulatorState, scope: Scope, request: Request) -> Respo
     if not expression:
         return _list_response(state, state.store.list(scope.kind, scope.scope))
     match = _FILTER.match(expression)
-    if not match or match.group(1) not in (*FILTERABLE, "key"):
+    field, value = match.groups() if match else ("", "")
+    field = "name" if field == "key" else field  # the document's example filters by "key": a policy's key is its name
+    if field not in FILTERABLE:
         raise RmError(400, f"Unsupported filter '{expression}': use '<field> eq <value>' with one of "
                            f"{', '.join(FILTERABLE)}.")
-    field, value = match.groups()
-    if field in ("name", "key"):  # the document's example filters by "key": a policy's key is its name
+    if field == "name":
         items = state.store.list(scope.kind, scope.scope, key=value)
     else:
         items = [i for i in state.store.list(scope.kind, scope.scope) if str(i.get(field, "")) == value]

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import camel_to_snake
-from ..providers.specs import TYPE_PREFIX
+from ..models.canonical import canonical
+from ..providers.specs import SPECS, TYPE_PREFIX
 
 ACCESS = ("ResourcePolicy", "ProfilePolicy")
 CONFIGURATION = ("ConfigurationPolicy",)
@@ -180,25 +181,16 @@ def no_duplicate_grants(policies: Iterable[Policy], config: Mapping[str, Any]) -
     for policy in policies:
         if policy.kind not in ACCESS or not policy.grants():
             continue
+        access = canonical(SPECS[policy.kind].args_model, policy.props, only=("access_level", "condition", "settings"))
         target = (policy.kind, policy.get("profile_id"), policy.get("resource"),
                   tuple(sorted((k, tuple(sorted(v))) for k, v in policy.get("resource_labels", {}).items())),
-                  policy.get("access_level"), _canonical_json(policy.get("condition")),
-                  _canonical_json(policy.get("settings")))
+                  json.dumps(access, sort_keys=True, default=str))
         for member in policy.members():
             key = (*target, *member)
             if key in seen and seen[key] != policy.label:
                 yield (f"{policy.label} and {seen[key]} both grant {member[0][:-1].replace('_', ' ')} "
                        f"{member[1]!r} the same access: keep one of them.")
             seen.setdefault(key, policy.label)
-
-
-def _canonical_json(value: Any) -> str:
-    if isinstance(value, str):  # a condition may be given as a JSON string
-        try:
-            value = json.loads(value)
-        except ValueError:
-            pass
-    return json.dumps(value or None, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)
