@@ -6,9 +6,9 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, get_args
+from typing import Any
 
-from .emulator.state import ConditionAs, ListShape
+from .emulator.profiles import PROFILES
 
 
 def _fault(text: str) -> dict[str, Any]:
@@ -19,6 +19,16 @@ def _fault(text: str) -> dict[str, Any]:
     if not isinstance(rule, dict):
         raise argparse.ArgumentTypeError("a fault rule is a JSON object")
     return rule
+
+
+def _switch(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError("a switch is SWITCH=VALUE")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value  # a bare word: a string
 
 
 def _add_serve(sub: Any) -> None:
@@ -48,11 +58,15 @@ def _add_serve(sub: Any) -> None:
                    help="resource-manager token to accept (default: $PULUMI_POLICIES_RM_TOKEN, else random)")
     p.add_argument("--admin-token", default=os.environ.get("PULUMI_POLICIES_EMULATOR_ADMIN_TOKEN"),
                    help="admin API token (default: $PULUMI_POLICIES_EMULATOR_ADMIN_TOKEN, else random)")
-    p.add_argument("--list-shape", choices=get_args(ListShape), default="array",
-                   help="list responses as a bare array or an envelope: {count, results} for NCCM, "
-                        "{count, page, size, data} for resource manager (default: array)")
-    p.add_argument("--condition-as", choices=get_args(ConditionAs), default="object",
-                   help="return a policy's condition as a JSON object or a JSON string (default: object)")
+    p.add_argument("--profile", choices=list(PROFILES), default="documented",
+                   help="server profile: 'documented' (the API documents literally, the default), 'britive' "
+                        "(condition as a JSON string, {count, page, size, data} paging, reads by name, member ids "
+                        "filled in, tokens/aiIdentities kinds), 'infraon' (Authorization: ApiKey <key> only, 404 past "
+                        "the last page, DRF's unique-together error, nulls for unset fields); the emulator README "
+                        "cites the evidence for each behaviour")
+    p.add_argument("--set", dest="switches", type=_switch, action="append", default=[], metavar="SWITCH=VALUE",
+                   help="change one behaviour of the profile (repeatable), e.g. --set rm_list=paged; "
+                        "GET /_emulator/config lists them")
     p.add_argument("--fault", type=_fault, action="append", default=[], metavar="JSON",
                    help="a fault rule (repeatable); see the epilog and the admin API /_emulator/faults")
     p.add_argument("--fault-seed", type=int, help="random seed of the fault rules, for repeatable runs")
@@ -67,10 +81,14 @@ def _add_serve(sub: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .emulator.server import bind, build_state, uvicorn_server
 
-    state = build_state(data_dir=None if args.memory else (args.data_dir or ".emulator-data"),
-                        seed_file=args.seed_file, nccm_api_key=args.nccm_api_key, rm_token=args.rm_token,
-                        admin_token=args.admin_token, list_shape=args.list_shape, condition_as=args.condition_as,
-                        faults=args.fault, fault_seed=args.fault_seed, latency_ms=args.latency_ms)
+    try:
+        state = build_state(data_dir=None if args.memory else (args.data_dir or ".emulator-data"),
+                            seed_file=args.seed_file, nccm_api_key=args.nccm_api_key, rm_token=args.rm_token,
+                            admin_token=args.admin_token, profile=args.profile, behaviour=dict(args.switches),
+                            faults=args.fault, fault_seed=args.fault_seed, latency_ms=args.latency_ms)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
@@ -79,7 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     scheme = "https" if args.tls_cert else "http"
     # Credentials of a local test server, printed on purpose so that clients can be pointed at it.
     for key, value in (("url", f"{scheme}://{host}:{port}"), ("nccm_api_key", state.credentials.nccm_api_key),
-                       ("rm_token", state.credentials.rm_token), ("admin_token", state.credentials.admin_token)):
+                       ("rm_token", state.credentials.rm_token), ("admin_token", state.credentials.admin_token),
+                       ("profile", state.behaviour.profile)):
         print(f"{key}: {value}", flush=True)
     try:
         uvicorn_server(state, args.log_level, args.tls_cert, args.tls_key).run(sockets=[sock])

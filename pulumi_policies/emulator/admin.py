@@ -8,20 +8,22 @@ POST   /_emulator/reset       delete everything, re-apply the seed, clear the lo
 GET    /_emulator/faults      the active fault rules with their counters
 PUT    /_emulator/faults      replace the fault rules: a list of rules (see faults.py)
 DELETE /_emulator/faults      remove every fault rule
-GET    /_emulator/config      the behaviour switches
-PATCH  /_emulator/config      change them: {"list_shape": "array"|"envelope", "condition_as": "object"|"string"}
+GET    /_emulator/config      the server profile and its behaviour switches
+PATCH  /_emulator/config      change them: {"profile": "britive"} switches to a profile (every switch as it sets
+                              them); other keys change one switch each, e.g. {"rm_list": "paged"} (see state.Behaviour)
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any, get_args
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from .state import ConditionAs, EmulatorState, ListShape
+from . import profiles
+from .state import EmulatorState
 
 
 class AdminError(Exception):
@@ -93,15 +95,16 @@ async def clear_faults(state: EmulatorState = Depends(admin_state)) -> Response:
 
 @router.get("/config")
 async def get_config(state: EmulatorState = Depends(admin_state)) -> dict[str, Any]:
-    return {"list_shape": state.behaviour.list_shape, "condition_as": state.behaviour.condition_as}
+    return state.behaviour.switches()
 
 
 @router.patch("/config")
 async def patch_config(request: Request, state: EmulatorState = Depends(admin_state)) -> dict[str, Any]:
     body = await request.json()
-    choices = {"list_shape": get_args(ListShape), "condition_as": get_args(ConditionAs)}
-    for key, value in (body or {}).items():
-        if key not in choices or value not in choices[key]:
-            raise AdminError(400, f"Unknown switch {key}={value!r}; choices: {choices}")
-        setattr(state.behaviour, key, value)
-    return {"list_shape": state.behaviour.list_shape, "condition_as": state.behaviour.condition_as}
+    if not isinstance(body, dict):
+        raise AdminError(400, "Send a JSON object of switches, e.g. {\"profile\": \"britive\"}.")
+    try:
+        state.behaviour = profiles.change(state.behaviour, **body)
+    except ValueError as exc:
+        raise AdminError(400, str(exc)) from None
+    return state.behaviour.switches()

@@ -1,12 +1,14 @@
 """``/ux/nccm/configuration_policies/``: the NCCM configuration-policy API, as documented.
 
-Choices where the document is silent (also in README "Embedded API server"):
+Payloads are checked against the emulator's own reading of the document (``schema.NccmPolicy``); what
+a server profile changes (``state.Behaviour``) is applied around it. Choices where the document is
+silent (also in the emulator README):
 - errors are ``{"error": "..."}``; invalid fields are DRF field errors ``{"policyid": ["..."]}`` (400);
 - ``policyid`` + ``organization`` are unique together: a second one is a 400 naming both;
 - read-only fields (id, status, creationtime, ...) and unknown fields are ignored on write;
 - PUT is a full replace: fields left out return to their defaults;
 - ids are 24 hex digits (MongoDB ObjectIds); any other id is a 404, like an unknown one;
-- a page past the end is an empty list; ``items_per_page`` is 1..1000; an unknown sort key is a 400.
+- ``items_per_page`` is 1..1000; an unknown sort key is a 400.
 """
 
 from __future__ import annotations
@@ -18,17 +20,17 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
-
-from ..models.nccm import NCCM_READ_ONLY, ConfigurationPolicyArgs
+from .schema import NCCM_READ_ONLY, NCCM_WRITABLE, NccmPolicy, ValidationError, drf_field_errors
 from .state import EmulatorState
 from .store import Conflict
 
 BASE = "/ux/nccm/configuration_policies"
 KIND = "configuration_policy"
 MAX_PAGE = 1000
-WRITABLE = frozenset(ConfigurationPolicyArgs.model_fields)
-SORTABLE = frozenset(WRITABLE | set(NCCM_READ_ONLY))
+SORTABLE = frozenset(set(NCCM_WRITABLE) | set(NCCM_READ_ONLY))
+# What an unset field reads back as in the "empty" behaviour (the "null" one answers null for all of them).
+_EMPTY_STRING = ("name", "description", "associate_users", "associate_groups", "associated_rules")
+_EMPTY_LIST = ("associated_rule_groups", "assigned_users", "assigned_group")
 
 
 class NccmError(Exception):
@@ -43,10 +45,12 @@ def error(status: int, message: str) -> NccmError:
 async def nccm_state(request: Request) -> EmulatorState:
     state: EmulatorState = request.app.state.emulator
     header = request.headers.get("authorization", "")
-    key = header[len("ApiKey "):] if header.startswith("ApiKey ") else header
     if not header:
         raise error(401, "Authentication credentials were not provided.")
-    if not secrets.compare_digest(key.encode(), state.credentials.nccm_api_key.encode()):
+    prefixed = header.startswith("ApiKey ")
+    key = header[len("ApiKey "):] if prefixed else header
+    wanted = {"bare": (False,), "apikey": (True,), "either": (False, True)}[state.behaviour.nccm_auth]
+    if prefixed not in wanted or not secrets.compare_digest(key.encode(), state.credentials.nccm_api_key.encode()):
         raise error(401, "Invalid API key.")
     return state
 
@@ -72,26 +76,30 @@ async def _body(request: Request) -> Any:
         raise error(400, f"JSON parse error - {exc}") from None
 
 
-def _validated(body: Any) -> dict[str, Any]:
+def _validated(state: EmulatorState, body: Any) -> dict[str, Any]:
     """The writable fields of ``body`` checked against the document's schema, with defaults."""
     if not isinstance(body, dict):
-        raise NccmError(400, {"non_field_errors": ["Invalid data. Expected a dictionary."]})
+        raise NccmError(400, {"non_field_errors": ["Invalid data. Expected a dictionary, but got "
+                                                   f"{type(body).__name__}."]})
     try:
-        args = ConfigurationPolicyArgs.model_validate({k: v for k, v in body.items() if k in WRITABLE})
+        policy = NccmPolicy.model_validate(body)
     except ValidationError as exc:
-        fields: dict[str, list[str]] = {}
-        for err in exc.errors():
-            name = str(err["loc"][0]) if err["loc"] else "non_field_errors"
-            message = "This field is required." if err["type"] == "missing" else err["msg"]
-            fields.setdefault(name, []).append(message)
-        raise NccmError(400, fields) from None
-    doc = args.model_dump(mode="json")
+        raise NccmError(400, drf_field_errors(exc)) from None
+    doc = policy.model_dump(mode="json")
     if doc.get("processid") is None:
         doc["processid"] = 1  # the document's default
+    if state.behaviour.nccm_unset == "empty":
+        for key in _EMPTY_STRING:
+            doc[key] = "" if doc[key] is None else doc[key]
+        for key in _EMPTY_LIST:
+            doc[key] = [] if doc[key] is None else doc[key]
+        doc["policy_schedule"] = doc["policy_schedule"] if doc["policy_schedule"] is not None else {}
     return doc
 
 
-def _conflict(doc: dict[str, Any]) -> NccmError:
+def _conflict(state: EmulatorState, doc: dict[str, Any]) -> NccmError:
+    if state.behaviour.nccm_unique_error == "drf":  # DRF's UniqueTogetherValidator
+        return NccmError(400, {"non_field_errors": ["The fields policyid, organization must make a unique set."]})
     return error(400, f"A configuration policy with policyid '{doc['policyid']}' already exists in "
                       f"organization '{doc['organization']}'.")
 
@@ -104,27 +112,28 @@ def _lookup(state: EmulatorState, policy_id: str) -> dict[str, Any]:
 
 
 def _insert(state: EmulatorState, body: Any) -> dict[str, Any]:
-    doc = _validated(body)
+    doc = _validated(state, body)
     now = _now()
+    unset = None if state.behaviour.nccm_unset == "null" else ""
     record = {"id": secrets.token_hex(12), "status": "inactive", "creationtime": now, "last_update_time": now,
-              "next_action_time": "", "last_action_time": "", "is_private": "false", "rule_description": "",
-              "schedule_descr": "", "visibility": "organization", **doc}
+              "next_action_time": unset, "last_action_time": unset, "is_private": "false", "rule_description": unset,
+              "schedule_descr": unset, "visibility": "organization", **doc}
     try:
         state.store.insert(KIND, "", record["id"], _natural_key(doc), record)
     except Conflict:
-        raise _conflict(doc) from None
+        raise _conflict(state, doc) from None
     return record
 
 
 def _replace(state: EmulatorState, policy_id: str, body: Any) -> dict[str, Any]:
     with state.store.transaction():
         current = _lookup(state, policy_id)
-        doc = _validated(body)
+        doc = _validated(state, body)
         record = {**{k: current[k] for k in NCCM_READ_ONLY if k in current}, **doc, "last_update_time": _now()}
         try:
             state.store.replace(KIND, "", policy_id, _natural_key(doc), record)
         except Conflict:
-            raise _conflict(doc) from None
+            raise _conflict(state, doc) from None
     return record
 
 
@@ -154,9 +163,11 @@ async def list_policies(request: Request, state: EmulatorState = Depends(nccm_st
     if sort == "creationtime":
         sort = None  # creation order: the same order, with ties broken by insertion
     items = state.store.list(KIND, sort=sort, reverse=reverse, limit=per_page, offset=(page - 1) * per_page)
-    if state.behaviour.list_shape == "array":
-        return JSONResponse(items)
     total = state.store.count(KIND)
+    if not items and page > 1 and state.behaviour.nccm_past_last_page == "404":
+        return JSONResponse({"detail": "Invalid page."}, status_code=404)  # Django's EmptyPage, as DRF answers it
+    if state.behaviour.nccm_list == "array":
+        return JSONResponse(items)
     base = str(request.url.remove_query_params("page"))
     sep = "&" if "?" in base else "?"
     return JSONResponse({"count": total,
@@ -173,8 +184,8 @@ async def create_policy(request: Request, state: EmulatorState = Depends(nccm_st
 
 @router.get("/options/")
 async def options(state: EmulatorState = Depends(nccm_state)) -> Response:
-    defaults = ConfigurationPolicyArgs(policyid="-", organization="-").model_dump(mode="json")
-    defaults.update({k: "" for k in NCCM_READ_ONLY}, processid=1, status="inactive", visibility="organization",
+    defaults = _validated(state, {"policyid": "-", "organization": "-"})
+    defaults.update({k: "" for k in NCCM_READ_ONLY}, status="inactive", visibility="organization",
                     is_private="false", policyid="", organization="")
     return JSONResponse(defaults)
 

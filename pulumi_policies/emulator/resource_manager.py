@@ -1,14 +1,16 @@
 """``/api/resource-manager/...``: profile policies, resource policies, and the profiles they attach to.
 
-Choices where the document is silent (also in README "Embedded API server"):
+Payloads are checked against the emulator's own reading of the document (``schema.RmPolicy``); what a
+server profile changes (``state.Behaviour``) is applied around it. Choices where the document is silent
+(also in the emulator README):
 - errors are ``{"status": 404, "errorCode": "RM-404", "message": "..."}``;
 - names are unique within their scope (a profile, or the resource policies): a second one is a 409;
-- GET/PATCH/DELETE take a policy id or a policy name in the path (an id wins); the segment is read
+- GET/PATCH/DELETE take a policy id (and, where the profile says so, a name); the segment is read
   undecoded, so a name holding ``/`` (sent as ``%2F``) addresses that name and no other route;
 - ``id`` and unknown fields are ignored on write, at every level, and so are Python-style names the
-  wire does not have (``is_active`` for ``isActive``: a client must send the wire's names); the
-  settings' ``id``/``entityId``/``entityType`` are the server's; PATCH merges the fields sent into
-  the stored policy (each field replaced whole);
+  wire does not have (``is_active`` for ``isActive``); the settings' ``id``/``entityId``/``entityType``
+  are the server's; PATCH merges the fields sent into the stored policy (each field replaced whole);
+  a ``condition`` of null is no condition;
 - server defaults: isActive true, isDraft false, isReadOnly false, accessType Allow,
   consumer "resourcemanager";
 - ``filter`` accepts ``<field> eq <value>`` on name (also spelled ``key``, as in the document's
@@ -19,6 +21,7 @@ Choices where the document is silent (also in README "Embedded API server"):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -28,17 +31,18 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
 
-from ..models.canonical import wire_keys_only
-from ..models.resource_manager import PolicyFields, Profile
-from .state import EmulatorState
+from .schema import EXTRA_MEMBER_KINDS, MEMBER_KINDS, RmPolicy, ValidationError, problems
+from .state import Behaviour, EmulatorState
 from .store import Conflict
 
 API = "/api/resource-manager"
 FILTERABLE = ("name", "id", "description", "resource", "accessLevel", "accessType", "consumer")
 DEFAULTS = {"isActive": True, "isDraft": False, "isReadOnly": False, "accessType": "Allow",
             "consumer": "resourcemanager"}
+# What every stored policy holds when the client sent nothing: the document's examples show each field.
+EMPTY = {"description": "", "condition": {}, "settings": [], "members": {}, "resourceLabels": {}}
+PAGE_SIZE = 10  # a paged listing's size when the client names none (Britive's Go client: size 10)
 # "<field> eq <value>": one space after "eq" is optional (the document writes "key eqprofile1"); the value is
 # taken verbatim, its own spaces included, so that a name with surrounding spaces can be found.
 _FILTER = re.compile(r"^\s*(\w+)\s+eq ?(.*)$", re.DOTALL)
@@ -102,21 +106,77 @@ def profile_scope(state: EmulatorState, profile_id: str) -> Scope:
 
 
 # -- documents -------------------------------------------------------------------------------------
-def _validated(fields: dict[str, Any]) -> dict[str, Any]:
+def _invalid(message: str) -> RmError:
+    return RmError(400, f"Invalid policy: {message}")
+
+
+def _condition_in(behaviour: Behaviour, value: Any) -> Any:
+    if value is None:
+        return {}
+    if isinstance(value, str) and behaviour.condition_in == "any":
+        if not value.strip():
+            return {}
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise _invalid("condition: is not JSON") from None
+    if not isinstance(value, dict):
+        raise _invalid("condition: must be a JSON object" +
+                       (" or a string holding one" if behaviour.condition_in == "any" else ""))
+    return value
+
+
+def _members_in(behaviour: Behaviour, value: Any) -> Any:
+    if value is None or (value == [] and behaviour.members_in == "object-or-list"):
+        return {}
+    if not isinstance(value, dict):
+        raise _invalid("members: must be an object of member lists" +
+                       (" (or [] for none)" if behaviour.members_in == "object-or-list" else ""))
+    return value
+
+
+def _member_id(kind: str, name: str) -> str:
+    """The id a directory gives a member known by name: the same name always gets the same id."""
+    return hashlib.sha1(f"{kind}\x00{name}".encode()).hexdigest()[:20]
+
+
+def _members_out(behaviour: Behaviour, members: dict[str, Any]) -> dict[str, Any]:
+    kinds = MEMBER_KINDS + (EXTRA_MEMBER_KINDS if behaviour.member_kinds == "britive" else ())
+    out = {}
+    for kind in kinds:
+        items = members.get(kind)
+        if items is None and behaviour.empty_kinds != "list":
+            continue
+        items = items or []
+        if behaviour.fill_member_ids:
+            items = [{**m, "id": m.get("id") or _member_id(kind, m["name"])} for m in items]
+        out[kind] = items
+    return out
+
+
+def _validated(behaviour: Behaviour, fields: dict[str, Any]) -> dict[str, Any]:
+    fields = {**fields}
+    if "condition" in fields:
+        fields["condition"] = _condition_in(behaviour, fields["condition"])
+    if "members" in fields:
+        fields["members"] = _members_in(behaviour, fields["members"])
     try:
-        known = wire_keys_only(PolicyFields, {k: v for k, v in fields.items() if k != "id"})
-        model = PolicyFields.model_validate(known, by_alias=True, by_name=False)
+        policy = RmPolicy.model_validate(fields)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise RmError(400, f"Invalid policy: {problems}") from None
-    return model.model_dump(by_alias=True, mode="json", exclude_none=True)
+        raise _invalid("; ".join(f"{loc}: {msg}" for loc, msg in problems(exc))) from None
+    if behaviour.rm_name_max is not None and len(policy.name) > behaviour.rm_name_max:
+        raise _invalid(f"name: at most {behaviour.rm_name_max} characters")
+    doc = policy.model_dump(mode="json", exclude_none=True)
+    doc["members"] = _members_out(behaviour, doc.get("members", {}))
+    return doc
 
 
 def _document(policy_id: str, doc: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
     """The stored form: server defaults filled, settings stamped with their ids and owner."""
-    out = {"id": policy_id}
+    out: dict[str, Any] = {"id": policy_id}
     for key, default in DEFAULTS.items():
         out[key] = (current or {}).get(key, default)
+    out.update(EMPTY)
     out.update(doc)
     known = {s.get("settingsType"): s.get("id") for s in (current or {}).get("settings", [])}
     out["settings"] = [{**s, "id": known.get(s["settingsType"]) or str(uuid.uuid4()), "entityId": policy_id,
@@ -126,12 +186,14 @@ def _document(policy_id: str, doc: dict[str, Any], current: dict[str, Any] | Non
 
 def _wire(state: EmulatorState, doc: dict[str, Any]) -> dict[str, Any]:
     if state.behaviour.condition_as == "string" and "condition" in doc:
-        return {**doc, "condition": json.dumps(doc["condition"])}
+        return {**doc, "condition": json.dumps(doc["condition"]) if doc["condition"] else ""}
     return doc
 
 
 def _find(state: EmulatorState, scope: Scope, ref: str) -> dict[str, Any]:
-    found = state.store.get(scope.kind, scope.scope, ref) or state.store.get_by_key(scope.kind, scope.scope, ref)
+    found = state.store.get(scope.kind, scope.scope, ref)
+    if found is None and state.behaviour.get_by_name:
+        found = state.store.get_by_key(scope.kind, scope.scope, ref)
     if found is None:
         raise RmError(404, f"Policy '{ref}' not found in {scope.label}.")
     return found
@@ -141,18 +203,33 @@ def _conflict(scope: Scope, name: str) -> RmError:
     return RmError(409, f"A policy named '{name}' already exists in {scope.label}.")
 
 
-def _list_response(state: EmulatorState, items: list[dict[str, Any]]) -> Response:
-    items = [_wire(state, i) for i in items]
-    if state.behaviour.list_shape == "array":
-        return JSONResponse(items)
-    return JSONResponse({"count": len(items), "page": 0, "size": len(items), "data": items})
+def _int_param(request: Request, name: str, default: int, low: int) -> int:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise RmError(400, f"Query parameter '{name}' must be an integer (got {value!r}).") from None
+    if number < low:
+        raise RmError(400, f"Query parameter '{name}' must be at least {low} (got {number}).")
+    return number
+
+
+def _list_response(state: EmulatorState, items: list[dict[str, Any]], request: Request | None = None) -> Response:
+    if state.behaviour.rm_list == "array":
+        return JSONResponse([_wire(state, i) for i in items])
+    page = _int_param(request, "page", 0, 0) if request is not None else 0
+    size = _int_param(request, "size", PAGE_SIZE, 1) if request is not None else PAGE_SIZE
+    data = items[page * size:(page + 1) * size]
+    return JSONResponse({"count": len(items), "page": page, "size": size, "data": [_wire(state, i) for i in data]})
 
 
 # -- operations shared by both scopes ---------------------------------------------------------------
 def list_policies(state: EmulatorState, scope: Scope, request: Request) -> Response:
     expression = request.query_params.get("filter")
     if not expression:
-        return _list_response(state, state.store.list(scope.kind, scope.scope))
+        return _list_response(state, state.store.list(scope.kind, scope.scope), request)
     match = _FILTER.match(expression)
     field, value = match.groups() if match else ("", "")
     field = "name" if field == "key" else field  # the document's example filters by "key": a policy's key is its name
@@ -163,12 +240,12 @@ def list_policies(state: EmulatorState, scope: Scope, request: Request) -> Respo
         items = state.store.list(scope.kind, scope.scope, key=value)
     else:
         items = [i for i in state.store.list(scope.kind, scope.scope) if str(i.get(field, "")) == value]
-    return _list_response(state, items)
+    return _list_response(state, items, request)
 
 
 def create_policy(state: EmulatorState, scope: Scope, body: dict[str, Any]) -> Response:
     policy_id = str(uuid.uuid4())
-    doc = _document(policy_id, _validated(body), None)
+    doc = _document(policy_id, _validated(state.behaviour, body), None)
     try:
         state.store.insert(scope.kind, scope.scope, policy_id, doc["name"], doc)
     except Conflict:
@@ -180,7 +257,7 @@ def patch_policy(state: EmulatorState, scope: Scope, ref: str, body: dict[str, A
     with state.store.transaction():
         current = _find(state, scope, ref)
         merged = {**{k: v for k, v in current.items() if k not in DEFAULTS}, **body}
-        doc = _document(current["id"], _validated(merged), current)
+        doc = _document(current["id"], _validated(state.behaviour, merged), current)
         try:
             state.store.replace(scope.kind, scope.scope, current["id"], doc["name"], doc)
         except Conflict:
@@ -199,11 +276,10 @@ def delete_policy(state: EmulatorState, scope: Scope, ref: str, status: int) -> 
 @router.post("/profiles", status_code=201)
 async def create_profile(request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     body = await _body(request)
-    try:
-        profile = Profile.model_validate(body)
-    except ValidationError as exc:
-        raise RmError(400, f"Invalid profile: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
-    doc = {"id": secrets.token_hex(10), "name": profile.name, "description": profile.description}
+    name, description = body.get("name"), body.get("description") or ""
+    if not isinstance(name, str) or not name.strip() or not isinstance(description, str):
+        raise RmError(400, "Invalid profile: name: a non-blank string is required; description: a string.")
+    doc = {"id": secrets.token_hex(10), "name": name, "description": description}
     try:
         state.store.insert("profile", "", doc["id"], doc["name"], doc)
     except Conflict:
@@ -212,8 +288,8 @@ async def create_profile(request: Request, state: EmulatorState = Depends(rm_sta
 
 
 @router.get("/profiles")
-async def list_profiles(state: EmulatorState = Depends(rm_state)) -> Response:
-    return _list_response(state, state.store.list("profile"))
+async def list_profiles(request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
+    return _list_response(state, state.store.list("profile"), request)
 
 
 @router.get("/profiles/{profile_id}")

@@ -15,7 +15,8 @@ import uvicorn
 
 from .app import create_app
 from .faults import Faults
-from .state import Behaviour, ConditionAs, Credentials, EmulatorState, ListShape, load_seed
+from . import profiles
+from .state import Credentials, EmulatorState, load_seed
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -31,7 +32,7 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 def build_state(*, data_dir: str | Path | None = None, seed_file: str | Path | None = None,
                 nccm_api_key: str | None = None, rm_token: str | None = None, admin_token: str | None = None,
-                list_shape: ListShape = "array", condition_as: ConditionAs = "object",
+                profile: str = "documented", behaviour: dict[str, Any] | None = None,
                 faults: list[dict[str, Any]] | None = None, fault_seed: int | None = None,
                 latency_ms: float = 0.0) -> EmulatorState:
     credentials = Credentials()
@@ -39,7 +40,7 @@ def build_state(*, data_dir: str | Path | None = None, seed_file: str | Path | N
         if value:
             setattr(credentials, name, value)
     return EmulatorState(data_dir=data_dir, seed=load_seed(seed_file), credentials=credentials,
-                         behaviour=Behaviour(list_shape=list_shape, condition_as=condition_as),
+                         behaviour=profiles.behaviour(profile, **(behaviour or {})),
                          faults=Faults(faults, seed=fault_seed, latency_ms=latency_ms))
 
 
@@ -87,8 +88,12 @@ class Admin:
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
-    def set_config(self, **switches: str) -> dict[str, str]:
+    def set_config(self, **switches: Any) -> dict[str, Any]:
+        """Switch the server profile (``profile="britive"``) or single behaviours (``rm_list="paged"``)."""
         return self._call("PATCH", "/config", json=switches)
+
+    def config(self) -> dict[str, Any]:
+        return self._call("GET", "/config")
 
     def close(self) -> None:
         self._http.close()

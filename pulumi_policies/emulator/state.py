@@ -14,17 +14,48 @@ from typing import Any, Literal
 from .faults import Faults
 from .store import Store
 
-ListShape = Literal["array", "envelope"]
+NccmAuth = Literal["bare", "apikey", "either"]
+NccmList = Literal["array", "envelope"]
+PastLastPage = Literal["empty", "404"]
+Unset = Literal["empty", "null"]
+UniqueError = Literal["text", "drf"]
+RmList = Literal["array", "paged"]
 ConditionAs = Literal["object", "string"]
-REQUEST_LOG_ENTRIES = 10_000  # the newest entries kept in full; counts are kept for all
+ConditionIn = Literal["object", "any"]
+MembersIn = Literal["object", "object-or-list"]
+MemberKinds = Literal["documented", "britive"]
+EmptyKinds = Literal["as-sent", "list"]
 
 
 @dataclass
 class Behaviour:
-    """Switches for fidelity tests: shapes some real servers use that the documents do not show."""
+    """How the server behaves where real deployments differ from, or say more than, the documents.
 
-    list_shape: ListShape = "array"      # bare array, or {count, results} (NCCM) / {count, page, size, data} (RM)
-    condition_as: ConditionAs = "object"  # resource-manager `condition` returned as an object or a JSON string
+    Each switch is one behaviour; a server profile (profiles.py) is a coherent set of them, with the
+    evidence for each. The defaults are the ``documented`` profile: the documents, literally.
+    """
+
+    profile: str = "documented"
+    nccm_auth: NccmAuth = "bare"                # Authorization: <key> | ApiKey <key> | either
+    nccm_list: NccmList = "array"               # bare array | DRF envelope {count, next, previous, results}
+    nccm_past_last_page: PastLastPage = "empty"  # a page after the last: [] | 404 {"detail": "Invalid page."}
+    nccm_unset: Unset = "empty"                 # unset fields read back as "", [], {} | null
+    nccm_unique_error: UniqueError = "text"     # policyid+organization taken: our sentence | DRF's non_field_errors
+    rm_list: RmList = "array"                   # bare array | {count, page, size, data}, page/size parameters
+    condition_as: ConditionAs = "object"        # condition in answers: an object | a JSON string
+    condition_in: ConditionIn = "object"        # condition in requests: an object (or null) | object, string or null
+    members_in: MembersIn = "object"            # members in requests: an object | an object or [] (none)
+    member_kinds: MemberKinds = "documented"    # tags, users, serviceIdentities (+ tokens, aiIdentities)
+    empty_kinds: EmptyKinds = "as-sent"         # member kinds read back as sent | every kind, [] when empty
+    fill_member_ids: bool = False               # a member given by name only is read back with an id
+    get_by_name: bool = False                   # GET/PATCH/DELETE .../policies/{name} besides {id}
+    rm_name_max: int | None = 255               # longest policy name taken (None: no limit)
+
+    def switches(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+REQUEST_LOG_ENTRIES = 10_000  # the newest entries kept in full; counts are kept for all
 
 
 @dataclass

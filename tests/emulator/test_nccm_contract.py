@@ -7,15 +7,21 @@ import pytest
 from .conftest import NCCM
 
 
-def test_auth_accepts_bare_key_and_apikey_scheme_and_nothing_else(api):
+def test_auth_is_the_bare_key_as_documented_and_apikey_scheme_on_infraon(api):
     params = {"items_per_page": 1, "page": 1}
+    key = api.server.nccm_api_key
     assert api.nccm.get(NCCM, params=params).status_code == 200
-    ok = api.anonymous.get(NCCM, params=params, headers={"Authorization": f"ApiKey {api.server.nccm_api_key}"})
-    assert ok.status_code == 200
-    for header in ({}, {"Authorization": "wrong"}, {"Authorization": f"TOKEN {api.server.nccm_api_key}"},
-                   {"Authorization": f"Bearer {api.server.nccm_api_key}"}):
+    refused = ({}, {"Authorization": "wrong"}, {"Authorization": f"TOKEN {key}"}, {"Authorization": f"Bearer {key}"})
+    for header in (*refused, {"Authorization": f"ApiKey {key}"}):
         r = api.anonymous.get(NCCM, params=params, headers=header)
         assert r.status_code == 401 and set(r.json()) == {"error"}
+    api.server.admin.set_config(profile="infraon")  # Infraon's API guide: "Authorization: ApiKey <key>"
+    assert api.anonymous.get(NCCM, params=params, headers={"Authorization": f"ApiKey {key}"}).status_code == 200
+    for header in (*refused, {"Authorization": key}):
+        r = api.anonymous.get(NCCM, params=params, headers=header)
+        assert r.status_code == 401 and set(r.json()) == {"error"}
+    bare = api.anonymous.get(NCCM, params=params, headers={"Authorization": key})
+    assert bare.json() == {"error": "Invalid API key."}  # Infraon's Responses page
 
 
 def test_create_answers_201_with_no_body_and_fills_read_only_fields(api):
@@ -94,7 +100,7 @@ def test_list_pagination_sort_and_reverse(api):
 def test_envelope_list_shape(api):
     for i in range(3):
         api.new_config(f"p{i}")
-    api.server.admin.set_config(list_shape="envelope")
+    api.server.admin.set_config(nccm_list="envelope")
     body = api.nccm.get(NCCM, params={"items_per_page": 2, "page": 1}).json()
     assert body["count"] == 3 and len(body["results"]) == 2 and "page=2" in body["next"]
     assert body["previous"] is None

@@ -195,7 +195,7 @@ def _serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[st
 def test_serve_prints_its_url_and_credentials_and_serves(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"profiles": [{"id": "p", "name": "n"}]}))
-    proc = _serve("--memory", "--seed-file", str(seed), "--list-shape", "envelope",
+    proc = _serve("--memory", "--seed-file", str(seed), "--profile", "britive",
                   env={"PULUMI_POLICIES_RM_TOKEN": "from-env"})
     try:
         info = {}
@@ -217,10 +217,11 @@ def test_serve_help_documents_every_option():
     out = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "serve", "--help"],
                          capture_output=True, text=True, check=True).stdout
     for option in ("--host", "--port", "--data-dir", "--memory", "--seed-file", "--nccm-api-key", "--rm-token",
-                   "--admin-token", "--list-shape", "--condition-as", "--fault", "--fault-seed", "--latency-ms",
+                   "--admin-token", "--profile", "--set", "--fault", "--fault-seed", "--latency-ms",
                    "--log-level"):
         assert option in out
     assert "rate_limit" in out and "Authorization: TOKEN" in out
+    assert all(profile in out for profile in ("documented", "britive", "infraon"))
 
 
 def test_wrong_credentials_change_nothing(api):
