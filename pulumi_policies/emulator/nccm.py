@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+
 from .schema import NCCM_READ_ONLY, NCCM_WRITABLE, NccmPolicy, ValidationError, drf_field_errors
 from .state import EmulatorState
 from .store import Conflict

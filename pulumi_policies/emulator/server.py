@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import uvicorn
 
+from . import profiles
 from .app import create_app
 from .faults import Faults
-from . import profiles
 from .state import Credentials, EmulatorState, load_seed
 
 
