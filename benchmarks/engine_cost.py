@@ -23,7 +23,7 @@ import httpx
 
 from benchmarks._support import engine_stack_factory, plot, save_json, seeded_server
 from tests.support.engine import REPO, copy_project
-from tests.support.policies import mixed_policies, stack_config
+from tests.support.policies import mixed_policies, connection_config
 
 PROJECT = Path(__file__).resolve().parent / "projects" / "bench"
 SKIP_CHECKPOINTS = False  # --skip-checkpoints: both stacks without intermediate checkpoints (isolates state cost)
@@ -36,7 +36,7 @@ def stack_for(provider: str, n: int, latency_ms: float, server: Any, work: Path)
     stack.env.update(PYTHONPATH=str(REPO), IDEAL_LATENCY_MS=str(latency_ms))
     if SKIP_CHECKPOINTS:
         stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true"
-    plain, secret = stack_config(server)
+    plain, secret = connection_config(server)
     return stack.init(config=plain, secrets=secret)
 
 

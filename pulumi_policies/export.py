@@ -22,15 +22,9 @@ from . import settings
 from .client import ConfigurationPolicies, PolicyCollection, Profiles
 from .client._base import checked_record
 from .client.errors import APIStatusError
-from .models import (
-    ConfigurationPolicyArgs,
-    ConfigurationPolicyRecord,
-    PolicyRecord,
-    ProfilePolicyArgs,
-    ResourcePolicyArgs,
-    camel_to_snake,
-)
+from .models import ConfigurationPolicyRecord, PolicyRecord, python_names
 from .models.canonical import canonical
+from .providers.specs import SPECS
 
 KINDS = ("ConfigurationPolicy", "ProfilePolicy", "ResourcePolicy")
 PAGE = 100
@@ -40,8 +34,6 @@ DEFAULTS: dict[str, Any] = {"is_active": True, "is_draft": False, "is_read_only"
 # NCCM run state: the server's business, never written.
 RUN_STATE = ("lastupdatetime", "activated_by", "activation_time", "activation_remarks", "lastaction",
              "nextaction", "progress", "starttime", "endtime", "created_by", "modified_by")
-MODELS = {"ConfigurationPolicy": ConfigurationPolicyArgs, "ProfilePolicy": ProfilePolicyArgs,
-          "ResourcePolicy": ResourcePolicyArgs}
 
 
 @dataclass
@@ -55,17 +47,9 @@ class Found:
         return str(self.args.get("name") or self.args.get("policyid") or self.remote_id)
 
 
-def _snake(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {camel_to_snake(k): v if k == "filter" else _snake(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_snake(v) for v in value]
-    return value
-
-
 def _args(kind: str, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
-    snake = {camel_to_snake(k): (_snake(v) if k in ("members", "settings") else v) for k, v in record.items()}
-    args = canonical(MODELS[kind], {**snake, **scope})
+    spec = SPECS[kind]
+    args = canonical(spec.args_model, {**python_names(spec.record_model, record), **scope})
     for key in RUN_STATE:
         args.pop(key, None)
     for key, default in DEFAULTS.items():
@@ -86,16 +70,10 @@ def collect(kinds: Iterable[str] = KINDS, *, profile: str | None = None, name: s
 
     kinds = set(kinds)
     if "ConfigurationPolicy" in kinds:
-        api = ConfigurationPolicies(settings.nccm_client())
-        page = 1
-        while True:
-            items = api.list(page=page, items_per_page=PAGE, sort="creationtime")
+        for items in ConfigurationPolicies(settings.nccm_client()).pages(PAGE, sort="creationtime"):
             for item in items:
                 record = checked_record(ConfigurationPolicyRecord, item, "a configuration policy in the listing")
                 keep(Found("ConfigurationPolicy", record["id"], _args("ConfigurationPolicy", record, {})))
-            if len(items) < PAGE:
-                break
-            page += 1
     if kinds & {"ProfilePolicy", "ResourcePolicy"}:
         client = settings.resource_manager_client()
         if "ProfilePolicy" in kinds:

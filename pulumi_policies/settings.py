@@ -9,6 +9,10 @@
 | caBundle (path of a PEM CA bundle)           | PULUMI_POLICIES_CA_BUNDLE         |
 | insecureSkipVerify ("true" to turn TLS checks off) | PULUMI_POLICIES_INSECURE_SKIP_VERIFY |
 | requestTimeout (seconds)                     | PULUMI_POLICIES_REQUEST_TIMEOUT   |
+| nccmAuthScheme ("none" or "ApiKey")          | PULUMI_POLICIES_NCCM_AUTH_SCHEME  |
+| maxRetries                                   | PULUMI_POLICIES_MAX_RETRIES       |
+| retryWaitMin (seconds)                       | PULUMI_POLICIES_RETRY_WAIT_MIN    |
+| retryWaitMax (seconds)                       | PULUMI_POLICIES_RETRY_WAIT_MAX    |
 
 Values are read in the provider process (``configure()`` or at call time) and kept in this module,
 never on the provider object: that object is pickled into the Pulumi state.
@@ -16,6 +20,7 @@ never on the provider object: that object is pickled into the Pulumi state.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Mapping
@@ -24,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from .client import APIClient
+from .client import APIClient, RetryPolicy
 from .client import nccm as nccm_wire
 from .client import resource_manager as rm_wire
 
@@ -37,6 +42,10 @@ _KEYS = {  # config key -> environment variable
     "caBundle": "PULUMI_POLICIES_CA_BUNDLE",
     "insecureSkipVerify": "PULUMI_POLICIES_INSECURE_SKIP_VERIFY",
     "requestTimeout": "PULUMI_POLICIES_REQUEST_TIMEOUT",
+    "nccmAuthScheme": "PULUMI_POLICIES_NCCM_AUTH_SCHEME",
+    "maxRetries": "PULUMI_POLICIES_MAX_RETRIES",
+    "retryWaitMin": "PULUMI_POLICIES_RETRY_WAIT_MIN",
+    "retryWaitMax": "PULUMI_POLICIES_RETRY_WAIT_MAX",
 }
 SECRET_KEYS = ("nccmApiKey", "resourceManagerToken")
 
@@ -68,8 +77,32 @@ class Settings:
             verify = False
         elif self.get("caBundle"):
             verify = self.get("caBundle") or True
-        timeout = float(self.get("requestTimeout") or 30)
-        return {"verify": verify, "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0))}
+        timeout = self._number("requestTimeout", 30.0) or 30.0
+        return {"verify": verify, "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                "retry": self.retry_policy()}
+
+    def retry_policy(self) -> RetryPolicy:
+        default = RetryPolicy()
+        try:
+            return RetryPolicy(max_retries=int(self._number("maxRetries", default.max_retries, whole=True)),
+                               wait_min=self._number("retryWaitMin", default.wait_min),
+                               wait_max=self._number("retryWaitMax", default.wait_max))
+        except ValueError as exc:
+            raise ConfigurationError(f"{exc}: check {NAMESPACE}:retryWaitMin and retryWaitMax "
+                                     "(or PULUMI_POLICIES_RETRY_WAIT_MIN / _MAX).") from None
+
+    def _number(self, key: str, default: float, *, whole: bool = False) -> float:
+        text = self.get(key)
+        if text is None:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0 or (whole and not value.is_integer()):
+            what = "a whole number of retries" if whole else "a number of seconds"
+            raise ConfigurationError(f"{NAMESPACE}:{key} (or {_KEYS[key]}) must be {what}, 0 or more (got {text!r}).")
+        return value
 
 
 _lock = threading.Lock()
@@ -102,7 +135,7 @@ def current() -> Settings:
 
 def _client(kind: str, url: str, secret: str, authorization: str, settings: Settings) -> APIClient:
     options = settings.http_options()
-    key = (kind, url, secret, repr(options["verify"]), repr(options["timeout"]))
+    key = (kind, url, secret, authorization, repr(options["verify"]), repr(options["timeout"]), repr(options["retry"]))
     with _lock:
         client = _clients.get(key)
         if client is None:
@@ -118,7 +151,12 @@ def nccm_client() -> APIClient:
     settings = current()
     url = settings.require("nccmUrl", "NCCM endpoint URL")
     key = settings.require("nccmApiKey", "NCCM API key")
-    return _client("nccm", url, key, nccm_wire.authorization(key), settings)
+    scheme = settings.get("nccmAuthScheme") or "none"
+    try:
+        authorization = nccm_wire.authorization(key, scheme)
+    except ValueError as exc:
+        raise ConfigurationError(f"{exc} (set {NAMESPACE}:nccmAuthScheme or {_KEYS['nccmAuthScheme']}).") from None
+    return _client("nccm", url, key, authorization, settings)
 
 
 def resource_manager_client() -> APIClient:

@@ -1,34 +1,33 @@
 """The HTTP layer shared by both API families: one thread-safe httpx client, timeouts, retries, redaction.
 
-Retry rule (a pure predicate plus a backoff function; constants below):
-- idempotent requests (GET, PUT, PATCH, DELETE) are retried on connection errors, timeouts,
+One component decides retries: :class:`RetryPolicy` (a pure predicate, a backoff function and a budget).
+- idempotent requests (GET, PUT, PATCH, DELETE) are retried here, on connection errors, timeouts,
   429 (honouring Retry-After) and 5xx;
-- a POST is retried only when the server certainly did not act on it: a refused connection or a
-  429. Anything else (a 5xx, a dropped connection, a read timeout) is ambiguous, and the caller
-  decides, by looking the object up, whether the first attempt landed (see providers.engine).
+- a POST is never resent here: only its caller can tell whether resending is safe (a create that
+  may have landed must be looked up first), so the caller runs its own attempts with the same policy
+  (see ``providers.engine``), and no POST is ever sent by two nested loops.
 """
 
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from .errors import APIConnectionError, APIResponseError, APIStatusError, make_status_error, parse_body
+from .errors import APIConnectionError, APIResponseError, APIStatusError, NotFoundError, make_status_error, parse_body
 
-MAX_RETRIES = 5
-INITIAL_BACKOFF = 0.25  # seconds, doubled per attempt, with full jitter
-MAX_BACKOFF = 8.0
-MAX_RETRY_AFTER = 60.0
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+BACKOFF_BASE = 0.25  # seconds: the first retry's jitter range when retry_wait_min is 0
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REDACTED = "[REDACTED]"
 
@@ -50,31 +49,59 @@ def tls_failure(error: BaseException | None) -> ssl.SSLError | None:
     return None
 
 
-def should_retry(method: str, response: httpx.Response | None, error: Exception | None) -> bool:
-    if error is not None and tls_failure(error) is not None:
-        return False
-    if error is not None:
-        if method in IDEMPOTENT:
-            return isinstance(error, (httpx.TransportError,))
-        return isinstance(error, httpx.ConnectError)  # never reached the server
-    assert response is not None
-    if response.status_code == 429:
-        return True
-    return response.status_code >= 500 and method in IDEMPOTENT
+def retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds a ``Retry-After`` header asks for: delta-seconds or an HTTP date (RFC 9110 10.2.3).
+
+    None when absent or unreadable (the caller then backs off on its own); never negative.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - now()
+    if not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
 
 
-def backoff(attempt: int, response: httpx.Response | None) -> float:
-    """Seconds to wait before attempt number `attempt + 1` (0-based): Retry-After, else jittered exponential."""
-    if response is not None:
-        after = response.headers.get("retry-after")
-        if after:
-            try:
-                return min(max(float(after), 0.0), MAX_RETRY_AFTER)
-            except ValueError:
-                when = email.utils.parsedate_to_datetime(after)
-                if when is not None:
-                    return min(max(when.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER)
-    return random.uniform(0, min(MAX_BACKOFF, INITIAL_BACKOFF * 2**attempt))
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to try again: Britive's Terraform provider offers the same three knobs
+    (max_retries, retry_wait_min, retry_wait_max). Waits are full-jitter exponential between the two
+    bounds, or what the server's Retry-After asks for (capped at ``wait_max``)."""
+
+    max_retries: int = 5
+    wait_min: float = 0.0   # seconds
+    wait_max: float = 30.0  # seconds: the longest wait, Retry-After included
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0 or self.wait_min < 0 or self.wait_max < self.wait_min:
+            raise ValueError(f"invalid retry budget: max_retries {self.max_retries} (>= 0), retry_wait_min "
+                             f"{self.wait_min} and retry_wait_max {self.wait_max} (0 <= min <= max)")
+
+    def should_retry(self, method: str, response: httpx.Response | None, error: Exception | None) -> bool:
+        """May this request be sent again as it is? Never a POST (see the module docstring)."""
+        if method not in IDEMPOTENT:
+            return False
+        if error is not None:
+            return tls_failure(error) is None and isinstance(error, httpx.TransportError)
+        assert response is not None
+        return response.status_code == 429 or response.status_code >= 500
+
+    def delay(self, attempt: int, asked: float | None = None) -> float:
+        """Seconds to wait before retry number `attempt + 1` (0-based): Retry-After if asked, else jittered."""
+        if asked is not None:
+            return min(max(asked, self.wait_min), self.wait_max)
+        cap = min(self.wait_max, max(self.wait_min, BACKOFF_BASE) * 2.0 ** min(attempt, 64))
+        return random.uniform(self.wait_min, max(cap, self.wait_min))
 
 
 class Redactor:
@@ -102,14 +129,14 @@ class APIClient:
     """A base URL, an Authorization header, and the retry rule. Safe to share across threads."""
 
     def __init__(self, base_url: str, authorization: str, *, secret: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-                 verify: bool | str = True, max_retries: int = MAX_RETRIES,
+                 verify: bool | str = True, retry: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         """`verify`: True (the system's CAs), False (no TLS checks), or the path of a PEM CA bundle."""
         if not base_url:
             raise ValueError("no endpoint URL configured")
         self.redact = Redactor([secret, authorization])
-        self._max_retries = max_retries
-        self._sleep = sleep
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
         self.retries = 0  # retries made, for the curious (benchmarks, tests)
         self._lock = threading.Lock()
         self._http = httpx.Client(
@@ -135,10 +162,11 @@ class APIClient:
                 error = exc
             if response is not None and response.status_code in ok:
                 return response
-            if attempt < self._max_retries and should_retry(method, response, error):
+            if attempt < self.retry.max_retries and self.retry.should_retry(method, response, error):
                 with self._lock:
                     self.retries += 1
-                self._sleep(backoff(attempt, response))
+                asked = retry_after(response.headers.get("retry-after")) if response is not None else None
+                self.sleep(self.retry.delay(attempt, asked))
                 attempt += 1
                 continue
             if response is not None:
@@ -153,7 +181,7 @@ class APIClient:
             raise APIConnectionError(
                 f"{method} {url} got no response ({kind}: {self.redact(str(error)) or 'connection closed'}) "
                 f"after {attempt + 1} attempt(s). Check that the endpoint URL is right and the server is up.",
-                method=method, url=url) from None
+                method=method, url=url, sent=not isinstance(error, httpx.ConnectError)) from None
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
@@ -208,4 +236,43 @@ def items_of(body: Any, what: str) -> list[dict[str, Any]]:
     return body
 
 
-__all__ = ["APIClient", "APIStatusError", "items_of", "segment", "should_retry", "backoff", "Redactor"]
+def pages(fetch: Callable[[dict[str, Any]], Any], what: str, *, first: int, size: int, page_param: str = "page",
+          size_param: str = "size") -> Iterator[list[dict[str, Any]]]:
+    """Every page of a listing, whatever the server's way of paging:
+
+    - a bare array is the whole listing when the server ignored the paging parameters (it holds more
+      than `size` items), else the page asked for; pages are asked for until one comes back short;
+    - ``{count, page, size, data}`` (Britive) until ``size * (page + 1) >= count``, as Britive's SDK does;
+    - ``{count, next, previous, results}`` (Django REST framework) until ``next`` is null;
+    - a 404 for a page after the first is the end (DRF answers a page past the last with "Invalid page.").
+    """
+    page, previous = first, None
+    while True:
+        try:
+            body = fetch({page_param: page, size_param: size})
+        except NotFoundError:
+            if page == first:
+                raise
+            return
+        items = items_of(body, what)
+        ids = [i.get("id") for i in items]
+        if ids and ids == previous:
+            return  # the same page again: the server ignores paging parameters and has sent everything
+        previous = ids
+        yield items
+        if isinstance(body, dict) and isinstance(body.get("count"), int) and "data" in body:
+            served_page = body.get("page", page) if isinstance(body.get("page"), int) else page
+            served_size = body.get("size", size) if isinstance(body.get("size"), int) and body["size"] > 0 else size
+            if not items or served_size * (served_page - first + 1) >= body["count"]:
+                return
+            page = served_page + 1
+            continue
+        if isinstance(body, dict) and "results" in body:
+            if not body.get("next") or not items:
+                return
+        elif len(items) != size:
+            return
+        page += 1
+
+
+__all__ = ["APIClient", "APIStatusError", "Redactor", "RetryPolicy", "items_of", "pages", "retry_after", "segment"]

@@ -33,7 +33,12 @@ class PolicyAPIError(Exception):
 
 
 class APIConnectionError(PolicyAPIError):
-    """No HTTP response arrived."""
+    """No HTTP response arrived. `sent`: whether the request may have reached the server (False only when
+    the connection itself was refused: then the server certainly did nothing)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", sent: bool = True) -> None:
+        super().__init__(message, method=method, url=url)
+        self.sent = sent
 
 
 class APIResponseError(PolicyAPIError):
@@ -45,11 +50,13 @@ class APIStatusError(PolicyAPIError):
 
     hint = ""
 
-    def __init__(self, message: str, *, method: str, url: str, status: int, body: Any, server_message: str) -> None:
+    def __init__(self, message: str, *, method: str, url: str, status: int, body: Any, server_message: str,
+                 retry_after: str | None = None) -> None:
         super().__init__(message, method=method, url=url)
         self.status = status
         self.body = body
         self.server_message = server_message
+        self.retry_after = retry_after  # the Retry-After header, as sent
 
 
 class BadRequestError(APIStatusError):
@@ -76,6 +83,10 @@ class RateLimitError(APIStatusError):
 class ServerError(APIStatusError):
     hint = "The server failed after every retry; run again later (nothing is lost: state records what was applied)."
 
+
+# How servers that answer a taken name with a 400 say so: our emulator's sentence, and Django REST framework's
+# UniqueTogetherValidator ("The fields policyid, organization must make a unique set.").
+CONFLICT_WORDS = ("already exist", "must make a unique set")
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError, 422: BadRequestError, 401: AuthenticationError, 403: AuthenticationError,
@@ -116,10 +127,11 @@ def make_status_error(response: httpx.Response, redact: Any) -> APIStatusError:
     body = parse_body(response)
     said = redact(server_message(body, response.text))
     cls = _STATUS_CLASSES.get(status) or (ServerError if status >= 500 else APIStatusError)
-    if cls is BadRequestError and "already exist" in said.lower():
+    if cls is BadRequestError and any(words in said.lower() for words in CONFLICT_WORDS):
         cls = ConflictError
     method, url = response.request.method, redact(str(response.request.url))
     message = f"{method} {url} answered HTTP {status}: {said.rstrip('.')}."
     if cls.hint:
         message += f" {cls.hint}"
-    return cls(message, method=method, url=url, status=status, body=body, server_message=said)
+    return cls(message, method=method, url=url, status=status, body=body, server_message=said,
+               retry_after=response.headers.get("retry-after"))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..models import ConfigurationPolicyRecord
-from ._base import APIClient, checked_record, items_of, segment, valid_records
+from ._base import APIClient, checked_record, items_of, pages, segment, valid_records
 from .errors import NotFoundError
 
 BASE = "/ux/nccm/configuration_policies/"
@@ -15,8 +16,15 @@ NEWEST_PAGE = 25
 NEWEST_PAGES = 4
 
 
-def authorization(api_key: str) -> str:
-    return api_key  # the documented header is the bare key (``ApiKey <key>`` is accepted too)
+AUTH_SCHEMES = ("none", "ApiKey")
+
+
+def authorization(api_key: str, scheme: str = "none") -> str:
+    """The document shows the bare key (``Authorization: YOUR_API_KEY``); Infraon's API guide shows
+    ``Authorization: ApiKey YOUR_API_KEY``. `scheme`: ``none`` (the bare key) or ``ApiKey``."""
+    if scheme not in AUTH_SCHEMES:
+        raise ValueError(f"unknown NCCM auth scheme {scheme!r}; choose one of: {', '.join(AUTH_SCHEMES)}")
+    return api_key if scheme == "none" else f"{scheme} {api_key}"
 
 
 class ConfigurationPolicies:
@@ -32,15 +40,17 @@ class ConfigurationPolicies:
             params["reverse"] = "true" if reverse else "false"
         return items_of(self.client.json("GET", BASE, params=params), "configuration policies")
 
+    def pages(self, page_size: int = 100, sort: str | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Every page, in creation order (or by `sort`): until a short page, the envelope's last, or the
+        404 a Django REST framework server answers for a page past the last."""
+        params: dict[str, Any] = {"sort": sort} if sort else {}
+        return pages(lambda paging: self.client.json("GET", BASE, params={**params, **paging}),
+                     "configuration policies", first=1, size=page_size, size_param="items_per_page")
+
     def list_all(self, page_size: int = 100) -> list[dict[str, Any]]:
         """Every well-formed policy (see ``valid_records``), page after page, in creation order."""
-        out: list[dict[str, Any]] = []
-        for page in range(1, 10**6):
-            items = self.list(page=page, items_per_page=page_size)
-            out += valid_records(ConfigurationPolicyRecord, items, "a configuration policy")
-            if len(items) < page_size:
-                return out
-        return out
+        return [record for items in self.pages(page_size)
+                for record in valid_records(ConfigurationPolicyRecord, items, "a configuration policy")]
 
     def create(self, body: dict[str, Any]) -> None:
         self.client.request("POST", BASE, json=body, ok=(200, 201, 204))
@@ -65,7 +75,12 @@ class ConfigurationPolicies:
     def find(self, policyid: str, organization: str) -> dict[str, Any] | None:
         """The policy with this natural key, looked for among the newest: cost independent of the total."""
         for page in range(1, NEWEST_PAGES + 1):
-            items = self.list(page=page, items_per_page=NEWEST_PAGE, sort="creationtime", reverse=True)
+            try:
+                items = self.list(page=page, items_per_page=NEWEST_PAGE, sort="creationtime", reverse=True)
+            except NotFoundError:
+                if page == 1:
+                    raise
+                break  # a page past the last (Django REST framework answers it with 404 "Invalid page.")
             for item in items:
                 if item.get("policyid") == policyid and item.get("organization") == organization:
                     return self._record(item)

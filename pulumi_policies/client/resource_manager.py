@@ -4,7 +4,9 @@
 - profile policies:  ``/api/resource-manager/profiles/{profileId}/policies``
 
 PATCH answers 204 with no body; DELETE answers 200 (resource policies) or 204 (profile policies).
-GET/PATCH/DELETE address a policy by id (the server also accepts its name).
+GET/PATCH/DELETE address a policy by id (Britive's servers also take its name; the document does not).
+Listings are read page by page where a server pages them (``{count, page, size, data}``, from page 0,
+as Britive's own SDK reads them); a server that does not page ignores the parameters.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import PolicyRecord
-from ._base import APIClient, checked_record, items_of, segment, valid_records
+from ._base import APIClient, checked_record, pages, segment, valid_records
 from .errors import NotFoundError
 
 API = "/api/resource-manager"
+PAGE_SIZE = 100  # Britive's SDK asks for pages of 100
 
 
 def authorization(token: str) -> str:
@@ -28,8 +31,8 @@ class PolicyCollection:
         self.base = f"{API}/profiles/{segment(profile_id)}/policies" if profile_id is not None else f"{API}/policies"
 
     def list(self, name: str | None = None) -> list[dict[str, Any]]:
-        params = {"filter": f"name eq {name}"} if name is not None else None
-        return items_of(self.client.json("GET", self.base, params=params), "policies")
+        """Every policy of the collection (all pages), or those named `name`."""
+        return _all_pages(self.client, self.base, "policies", {"filter": f"name eq {name}"} if name is not None else {})
 
     def list_all(self) -> list[dict[str, Any]]:
         """Every well-formed policy of the collection (see ``valid_records``)."""
@@ -73,4 +76,12 @@ class Profiles:
         self.client = client
 
     def list(self) -> list[dict[str, Any]]:
-        return items_of(self.client.json("GET", f"{API}/profiles"), "profiles")
+        return _all_pages(self.client, f"{API}/profiles", "profiles", {})
+
+
+def _all_pages(client: APIClient, path: str, what: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for items in pages(lambda paging: client.json("GET", path, params={**params, **paging}), what,
+                       first=0, size=PAGE_SIZE):
+        out += items
+    return out

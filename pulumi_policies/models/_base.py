@@ -7,7 +7,10 @@ Behaviour is declared next to the field (``Field(json_schema_extra=...)``) and r
                  and never shown as a change (Terraform's Optional+Computed).
 - ``READ_ONLY`` set by the server only; never sent, never compared.
 - ``UNORDERED`` a list whose order carries no meaning (members, tags, label values...).
-- ``SECRET``    never logged or shown.
+- ``CARRY_UNKNOWN`` a mapping whose keys a server may hold more of than the model knows: the
+                 server's other keys are sent back as they are on every write, never dropped.
+- ``REFERENCE`` (on a model) a reference to something by ``id`` or ``name``: given by one of them, it
+                 matches a server's record that carries both (see ``canonical.aligned``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ REPLACE = {"replace": True}
 COMPUTED = {"computed": True}
 READ_ONLY = {"read_only": True}
 UNORDERED = {"unordered": True}
+CARRY_UNKNOWN = {"carry_unknown": True}
+REFERENCE = {"reference": True}
 
 
 def marked(*markers: dict[str, bool]) -> dict[str, bool]:
@@ -57,6 +62,18 @@ def field_flag(model: type[BaseModel], name: str, flag: str) -> bool:
 
 def fields_with(model: type[BaseModel], flag: str) -> list[str]:
     return [n for n in model.model_fields if field_flag(model, n, flag)]
+
+
+def model_flag(model: type[BaseModel], flag: str) -> bool:
+    extra = model.model_config.get("json_schema_extra")
+    return bool(isinstance(extra, dict) and extra.get(flag))
+
+
+def python_names(record_model: type[BaseModel], record: dict[str, Any]) -> dict[str, Any]:
+    """A server's record under Python names, through its lenient record model: camelCase or snake_case in,
+    snake_case out at every level the model describes; condition strings parsed; keys the model does not
+    know kept as sent. Only the keys present in `record` come out (explicit nulls and empties included)."""
+    return record_model.model_validate(record).model_dump(mode="json", exclude_unset=True)
 
 
 def _parse_json_object(value: Any) -> Any:

@@ -20,7 +20,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel
 
-from ._base import _format_timestamp, _parse_json_object, _parse_timestamp, field_flag
+from ._base import _format_timestamp, _parse_json_object, _parse_timestamp, field_flag, model_flag
 
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 
@@ -145,3 +145,43 @@ def wire_keys_only(model: type[BaseModel], data: Any) -> Any:
                 break
         out[key] = value
     return out
+
+
+def aligned(model: type[BaseModel], declared: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
+    """`recorded` with each REFERENCE item reduced to the keys its declared counterpart gives.
+
+    A member declared by name only and the server's record of it with the id it filled in (or the other
+    way round) are the same member: compared as declared, they are equal; any other difference stands.
+    Works on plain dicts under Python names or wire names; returns a new dict, `recorded` is not changed.
+    """
+    out = dict(recorded)
+    for name, field in model.model_fields.items():
+        keys = [k for k in (name, field.alias) if k]
+        have_key = next((k for k in keys if k in recorded), None)
+        want = next((declared[k] for k in keys if k in declared), None)
+        if have_key is None or want is None:
+            continue
+        have = recorded[have_key]
+        for t in _unwrap(field.annotation):
+            if _is_model(t) and isinstance(have, dict) and isinstance(want, dict):
+                out[have_key] = aligned(t, want, have)
+                break
+            if typing.get_origin(t) is list and isinstance(have, list) and isinstance(want, list):
+                (item,) = typing.get_args(t) or (Any,)
+                refs = [m for m in _unwrap(item) if _is_model(m) and model_flag(m, "reference")]
+                if refs:
+                    out[have_key] = [_as_declared(x, want) for x in have]
+                break
+    return out
+
+
+def _as_declared(item: Any, declared: list[Any]) -> Any:
+    if not isinstance(item, dict):
+        return item
+    for ref in declared:
+        if not isinstance(ref, dict):
+            continue
+        given = {k: v for k, v in ref.items() if v not in EMPTY}
+        if given and all(item.get(k) == v for k, v in given.items()):
+            return {k: item[k] for k in given}
+    return item

@@ -9,13 +9,30 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from ._base import COMPUTED, READ_ONLY, REPLACE, UNORDERED, JsonObject, LenientModel, StrictModel, marked
+from ._base import (
+    CARRY_UNKNOWN,
+    COMPUTED,
+    READ_ONLY,
+    REFERENCE,
+    REPLACE,
+    UNORDERED,
+    JsonObject,
+    LenientModel,
+    StrictModel,
+    marked,
+)
 
 
 class Member(StrictModel):
-    """A tag, user or service identity granted by the policy: an ``id``, a ``name``, or both."""
+    """A tag, user or service identity granted by the policy: an ``id``, a ``name``, or both.
+
+    A REFERENCE: one given by name only is the same member as a server's record of it with an id
+    (Britive's servers fill the id in), and the same holds the other way round.
+    """
+
+    model_config = ConfigDict(json_schema_extra=REFERENCE)
 
     id: str | None = None
     name: str | None = None
@@ -96,7 +113,8 @@ class PolicyFields(StrictModel):
     access_type: Literal["Allow", "Deny"] | None = Field(None, alias="accessType", json_schema_extra=COMPUTED)
     consumer: str | None = Field(None, json_schema_extra=COMPUTED)
     settings: list[Setting] = Field(default_factory=list, json_schema_extra=UNORDERED)
-    members: Members = Field(default_factory=Members)
+    # Kinds a server holds that this model does not know (tokens, aiIdentities, ...) are kept on write.
+    members: Members = Field(default_factory=Members, json_schema_extra=CARRY_UNKNOWN)
     # UNORDERED on a mapping: the order of each key's values carries no meaning.
     resource_labels: dict[str, list[str]] = Field(default_factory=dict, alias="resourceLabels",
                                                   json_schema_extra=UNORDERED)
@@ -121,8 +139,47 @@ class ProfilePolicyArgs(PolicyFields):
     profile_id: str = Field(alias="profileId", min_length=1, json_schema_extra=marked(REPLACE))
 
 
+def _no_member_list(value: Any) -> Any:
+    """Britive's SDK sends ``members: []`` for none; a server may echo it: no members."""
+    return None if value == [] else value
+
+
+class MemberRecord(LenientModel):
+    id: str | None = None
+    name: str | None = None
+
+
+class MembersRecord(LenientModel):
+    """Members as a server returns them: the known kinds by Python name, any other kind under its wire name."""
+
+    tags: list[MemberRecord] | None = None
+    users: list[MemberRecord] | None = None
+    service_identities: list[MemberRecord] | None = Field(None, alias="serviceIdentities")
+
+
+class FilterCriterionRecord(LenientModel):
+    supported_ticket_type: str | None = Field(None, alias="supportedTicketType")
+    filter: dict[str, Any] | None = None  # the ITSM system's own query: kept verbatim
+
+
+class SettingRecord(LenientModel):
+    settings_type: str | None = Field(None, alias="settingsType")
+    id: str | None = None
+    entity_id: str | None = Field(None, alias="entityId")
+    entity_type: str | None = Field(None, alias="entityType")
+    is_inherited: bool | None = Field(None, alias="isInherited")
+    connection_id: str | None = Field(None, alias="connectionId")
+    connection_type: str | None = Field(None, alias="connectionType")
+    is_comment_required: bool | None = Field(None, alias="isCommentRequired")
+    is_itsm_enabled: bool | None = Field(None, alias="isITSMEnabled")
+    itsm_filter_criteria: list[FilterCriterionRecord] | None = Field(None, alias="itsmFilterCriteria")
+    is_justification_required: bool | None = Field(None, alias="isJustificationRequired")
+    justification_regex: str | None = Field(None, alias="justificationRegex")
+
+
 class PolicyRecord(LenientModel):
-    """A policy as a server returns it: every field optional, unknown fields kept."""
+    """A policy as a server returns it: every field optional, unknown fields kept; condition as an object
+    or a JSON string, members with or without ids (or ``[]``), camelCase or snake_case."""
 
     id: str = Field(json_schema_extra=READ_ONLY)
     name: str | None = None
@@ -135,8 +192,8 @@ class PolicyRecord(LenientModel):
     access_level: str | None = Field(None, alias="accessLevel")
     access_type: str | None = Field(None, alias="accessType")
     consumer: str | None = None
-    settings: list[dict[str, Any]] | None = None
-    members: dict[str, Any] | None = None
+    settings: list[SettingRecord] | None = None
+    members: Annotated[MembersRecord | None, BeforeValidator(_no_member_list)] = None
     resource_labels: dict[str, list[str]] | None = Field(None, alias="resourceLabels")
 
 

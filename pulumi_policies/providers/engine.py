@@ -11,7 +11,6 @@ this relies on (pulumi 3.259, ``pulumi/dynamic/__main__.py``):
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
 from pulumi.dynamic import (
@@ -28,14 +27,20 @@ from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values kn
 from pydantic import ValidationError
 
 from .. import settings
-from ..client._base import MAX_RETRIES, backoff
-from ..client.errors import APIConnectionError, ConflictError, PolicyAPIError, ServerError
-from ..models import camel_to_snake, field_flag
-from ..models.canonical import canonical
+from ..client import (
+    APIConnectionError,
+    APIStatusError,
+    ConflictError,
+    PolicyAPIError,
+    RateLimitError,
+    ServerError,
+    retry_after,
+)
+from ..models import camel_to_snake, field_flag, fields_with, python_names
+from ..models.canonical import EMPTY, aligned, canonical
 from .specs import ResourceSpec
 
 IMPORT_ID = "import_id"
-CREATE_ATTEMPTS = 1 + MAX_RETRIES  # a refused create is sent again as often as any other call is retried
 
 
 class PolicyProviderError(Exception):
@@ -95,10 +100,25 @@ class PolicyProvider(ResourceProvider):
                 default = model.model_fields[name].get_default(call_default_factory=True)
                 value = default.model_dump(mode="json") if hasattr(default, "model_dump") else default
             body[name] = value
-        if not self.spec.wire_by_alias:
-            return body
-        validated = model.model_validate({**body, **{f: inputs[f] for f in self.spec.scope_fields}})
-        return validated.model_dump(mode="json", by_alias=True, include=set(body))
+        if self.spec.wire_by_alias:
+            validated = model.model_validate({**body, **{f: inputs[f] for f in self.spec.scope_fields}})
+            body = validated.model_dump(mode="json", by_alias=True, include=set(body))
+        return self._carry_unknown(body, olds or {})
+
+    def _carry_unknown(self, body: dict[str, Any], olds: dict[str, Any]) -> dict[str, Any]:
+        """Keys the server holds that the model does not know (a member kind such as ``tokens``) go back as
+        they are: a PATCH replaces ``members`` whole, and a grant this project cannot express must not be lost."""
+        model = self.spec.args_model
+        for name in fields_with(model, "carry_unknown"):
+            field = model.model_fields[name]
+            key = field.alias if self.spec.wire_by_alias and field.alias else name
+            current, sent = olds.get(name), body.get(key)
+            sub = field.annotation
+            if not isinstance(current, dict) or not isinstance(sent, dict) or not isinstance(sub, type):
+                continue
+            known = {k for n, f in sub.model_fields.items() for k in (n, f.alias) if k}
+            body[key] = {**sent, **{k: v for k, v in current.items() if k not in known and v not in EMPTY}}
+        return body
 
     def outputs(self, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
         """Every field the server returned, snake_case, plus the scope; the remote id under id_output.
@@ -107,11 +127,7 @@ class PolicyProvider(ResourceProvider):
         absent (see canonical), and every byte of an output is paid again each time the file backend
         rewrites the checkpoint (README "Performance").
         """
-        outs: dict[str, Any] = {}
-        for key, value in record.items():
-            if key == "id" or value is None or value == "" or value == [] or value == {}:
-                continue
-            outs[camel_to_snake(key)] = _snake_keys(value) if key in ("members", "settings") else value
+        outs = {k: v for k, v in python_names(self.spec.record_model, record).items() if k != "id" and v not in EMPTY}
         if self.spec.id_output:
             outs[self.spec.id_output] = record["id"]
         outs.update({f: scope[f] for f in self.spec.scope_fields})
@@ -162,7 +178,7 @@ class PolicyProvider(ResourceProvider):
         compared = [f for f in self._fields if f not in replaces and (f in news or not self._flag(f, "computed"))]
         unknown = [f for f in compared if _contains_unknown(news.get(f))]
         want = canonical(self.spec.args_model, news, only=compared)
-        have = canonical(self.spec.args_model, olds, only=compared)
+        have = canonical(self.spec.args_model, aligned(self.spec.args_model, news, olds), only=compared)
         changed = [f for f in compared if f in unknown or want.get(f) != have.get(f)]
         if replaces and news.get(IMPORT_ID) and news[IMPORT_ID] == self.spec.parse_id(id_)[1]:
             # The engine re-checks a replacement without its old inputs, so its create would see import_id and
@@ -185,39 +201,49 @@ class PolicyProvider(ResourceProvider):
                 record = self._adopt(remote, import_id, inputs)
             else:
                 record = self._create(remote, inputs)
-        except PolicyAPIError as exc:
+        except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
             raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
-        except settings.ConfigurationError as exc:
-            raise PolicyProviderError(f"{self.spec.describe(inputs)}: {exc}") from None
         return CreateResult(self.spec.pulumi_id(scope, record["id"]), self.outputs(record, scope))
 
     def _create(self, remote: Any, inputs: dict[str, Any]) -> dict[str, Any]:
-        """POST once; when the answer is lost or a 5xx, look the object up before sending again."""
+        """POST, under the connection's retry policy; the only loop that ever sends a create again.
+
+        Refused before it was acted on (429, connection refused): sent again after the wait. Ambiguous
+        (a 5xx, a lost answer): the object is looked up by natural key first and adopted if the lost
+        attempt landed, so a create is never duplicated.
+        """
         body = self._body(inputs)
+        policy = remote.client.retry
         ambiguous = False
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
+        for attempt in range(policy.max_retries + 1):
             try:
                 return remote.create(body)
-            except (APIConnectionError, ServerError):
-                ambiguous = True
-                found = remote.find(inputs)
-                if found is not None:
-                    return found  # the lost attempt landed: adopt it rather than make a duplicate
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                time.sleep(backoff(attempt - 1, None))  # it did not land: send it again, after a pause
             except ConflictError as exc:
                 found = remote.find(inputs)
                 if ambiguous and found is not None:
-                    return found
-                where = f" (id {found['id']!r})" if found else ""
-                raise ConflictError(
-                    f"{exc.message.split(' An object with')[0]} {self.spec.describe(inputs)} already exists{where}; "
-                    f"adopt it with import_id={found['id']!r} or choose another {'/'.join(self.spec.natural_key)}."
-                    if found else exc.message,
-                    method=exc.method, url=exc.url, status=exc.status, body=exc.body,
-                    server_message=exc.server_message) from None
+                    return found  # our own earlier attempt landed after all
+                raise self._taken(exc, inputs, found) from None
+            except (RateLimitError, APIConnectionError, ServerError) as exc:
+                if not isinstance(exc, RateLimitError) and getattr(exc, "sent", True):
+                    ambiguous = True
+                    found = remote.find(inputs)
+                    if found is not None:
+                        return found  # the lost attempt landed: adopt it rather than make a duplicate
+                if attempt == policy.max_retries:
+                    raise
+                asked = retry_after(exc.retry_after) if isinstance(exc, APIStatusError) else None
+                remote.client.sleep(policy.delay(attempt, asked))
         raise AssertionError("unreachable")
+
+    def _taken(self, exc: ConflictError, inputs: dict[str, Any], found: dict[str, Any] | None) -> PolicyAPIError:
+        if found is None:
+            return exc
+        key = "/".join(self.spec.natural_key)
+        return ConflictError(
+            f"{exc.method} {exc.url} answered HTTP {exc.status}: {exc.server_message.rstrip('.')}. "
+            f"{self.spec.describe(inputs)} already exists (id {found['id']!r}); adopt it with "
+            f"import_id={found['id']!r} or choose another {key}.",
+            method=exc.method, url=exc.url, status=exc.status, body=exc.body, server_message=exc.server_message)
 
     def _adopt(self, remote: Any, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         record = remote.retrieve(import_id)
@@ -283,8 +309,8 @@ class PolicyProvider(ResourceProvider):
         if record is not None:
             return record
         # 204, no body: the object is what it was with the body applied (server-set fields as last read).
-        sent = {camel_to_snake(k): v for k, v in body.items()}  # outputs are snake_case; so must the merge be
-        return {**{k: v for k, v in olds.items() if k not in self.spec.scope_fields}, **sent, "id": remote_id}
+        sent = python_names(self.spec.record_model, {**body, "id": remote_id})  # outputs are Python names
+        return {**{k: v for k, v in olds.items() if k not in self.spec.scope_fields}, **sent}
 
     # -- delete ------------------------------------------------------------------------------------
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -294,14 +320,6 @@ class PolicyProvider(ResourceProvider):
             self.spec.remote(scope).delete(remote_id)  # a 404 is success: it is gone either way
         except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
             raise self._fail(props, "delete", exc) from None
-
-
-def _snake_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {camel_to_snake(k): _snake_keys(v) if k != "filter" else v for k, v in value.items()}
-    if isinstance(value, list):
-        return [_snake_keys(v) for v in value]
-    return value
 
 
 def _unknown_along(data: Any, loc: tuple[Any, ...]) -> bool:

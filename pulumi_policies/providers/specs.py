@@ -18,9 +18,9 @@ from urllib.parse import unquote
 from pydantic import BaseModel
 
 from .. import settings
-from ..client import ConfigurationPolicies, PolicyCollection, segment
+from ..client import APIClient, ConfigurationPolicies, PolicyCollection, segment
 from ..client.errors import APIResponseError, AuthenticationError, PolicyAPIError
-from ..models import ConfigurationPolicyArgs, ProfilePolicyArgs, ResourcePolicyArgs
+from ..models import ConfigurationPolicyArgs, ConfigurationPolicyRecord, PolicyRecord, ProfilePolicyArgs, ResourcePolicyArgs
 from .listing import LISTINGS
 
 TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"  # + kind: the type token of each resource
@@ -29,6 +29,7 @@ LOOKUP_PAUSE = 0.5  # seconds, times the attempt number
 
 
 class Remote(Protocol):
+    client: APIClient
     def create(self, body: dict[str, Any]) -> dict[str, Any]: ...
     def retrieve(self, remote_id: str) -> dict[str, Any] | None: ...
     def read(self, remote_id: str) -> dict[str, Any] | None: ...
@@ -42,6 +43,11 @@ class _Collection:
 
     api: Any
     key: tuple[Any, ...]  # the collection's listing
+
+    @property
+    def client(self) -> APIClient:
+        """The connection: its retry policy governs every call, and a create's attempts (see engine)."""
+        return self.api.client
 
     def retrieve(self, remote_id: str) -> dict[str, Any] | None:
         return self.api.retrieve(remote_id)
@@ -115,6 +121,7 @@ class ResourceManagerRemote(_Collection):
 class ResourceSpec:
     kind: str                                   # type name: pulumi-python:dynamic/pulumi_policies:<kind>
     args_model: type[BaseModel]                 # inputs, validated at check
+    record_model: type[BaseModel]               # what a server returns (lenient): outputs are built from it
     remote: Callable[[dict[str, Any]], Remote]  # the collection an object lives in, from its scope
     natural_key: tuple[str, ...]                # what identifies an object besides its id
     scope_fields: tuple[str, ...] = ()          # inputs that are path parameters, not body fields
@@ -147,6 +154,7 @@ class ResourceSpec:
 CONFIGURATION_POLICY = ResourceSpec(
     kind="ConfigurationPolicy",
     args_model=ConfigurationPolicyArgs,
+    record_model=ConfigurationPolicyRecord,
     remote=lambda scope: NccmRemote(),
     natural_key=("policyid", "organization"),
     full_replace=True,
@@ -156,6 +164,7 @@ CONFIGURATION_POLICY = ResourceSpec(
 PROFILE_POLICY = ResourceSpec(
     kind="ProfilePolicy",
     args_model=ProfilePolicyArgs,
+    record_model=PolicyRecord,
     remote=lambda scope: ResourceManagerRemote(scope["profile_id"]),
     natural_key=("name",),
     scope_fields=("profile_id",),
@@ -166,6 +175,7 @@ PROFILE_POLICY = ResourceSpec(
 RESOURCE_POLICY = ResourceSpec(
     kind="ResourcePolicy",
     args_model=ResourcePolicyArgs,
+    record_model=PolicyRecord,
     remote=lambda scope: ResourceManagerRemote(None),
     natural_key=("name",),
     id_output="policy_id",

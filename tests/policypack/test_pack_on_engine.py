@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.support.engine import REPO, copy_project
-from tests.support.policies import new_policy_stack, stack_config
+from tests.support.policies import new_policy_stack, connection_config
 
 PACK = REPO / "examples" / "policy-pack"
 
@@ -15,7 +15,7 @@ def quickstart(make_stack, server, workdir: Path):
     project = copy_project(REPO / "examples" / "quickstart", workdir)
     settings = project / "Pulumi.yaml"
     settings.write_text(settings.read_text().replace("../../.venv", str(REPO / ".venv")))
-    plain, secret = stack_config(server)
+    plain, secret = connection_config(server)
     return make_stack(project, "qs").init(config={**plain, "quickstart:profileId": "prof-eng"}, secrets=secret)
 
 

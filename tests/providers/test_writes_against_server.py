@@ -58,7 +58,7 @@ def test_fields_cleared_by_a_patch_are_gone_from_the_outputs(api, provider, scop
 def test_a_put_keeps_what_the_server_changed_since_the_last_read(api, server):
     id_, outs, inputs = created(CP, {"policyid": "pol", "organization": "acme", "description": "v1"})
     path = f"/ux/nccm/configuration_policies/{id_}/"
-    activated = {"activated_by": "alice", "activation_time": "2026-01-01T00:00:00.000Z", "progress": 40,
+    activated = {"activated_by": "alice", "activation_time": "2026-01-01T00:00:00.000000Z", "progress": 40,
                  "processid": 7}
     assert api.nccm.put(path, json={**api.nccm.get(path).json(), **activated}).status_code == 200
     server.admin.clear_requests()

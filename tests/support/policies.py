@@ -14,12 +14,15 @@ from tests.support.engine import Stack, copy_project
 DECLARED = Path(__file__).resolve().parents[1] / "e2e" / "projects" / "declared"
 
 
-def stack_config(server: Any) -> tuple[dict[str, str], dict[str, str]]:
-    """(plain config, secret config) pointing the resources at an emulator."""
+def connection_config(server: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """(plain config, secret config) pointing the resources at an emulator, as its server profile needs."""
     plain = {"pulumi-policies:nccmUrl": server.url, "pulumi-policies:resourceManagerUrl": server.url}
+    if server.state.behaviour.nccm_auth == "apikey":
+        plain["pulumi-policies:nccmAuthScheme"] = "ApiKey"
     secret = {"pulumi-policies:nccmApiKey": server.nccm_api_key,
               "pulumi-policies:resourceManagerToken": server.rm_token}
     return plain, secret
+
 
 
 @dataclass
@@ -36,7 +39,7 @@ class PolicyStack:
 
 def new_policy_stack(make_stack: Any, server: Any, workdir: Path, name: str = "dev") -> PolicyStack:
     project = copy_project(DECLARED, workdir)
-    plain, secret = stack_config(server)
+    plain, secret = connection_config(server)
     stack = make_stack(project, name).init(config=plain, secrets=secret)
     return PolicyStack(stack).declare()
 
@@ -45,7 +48,10 @@ class Api:
     """The two APIs, called directly as a person would with curl (for drift and pre-existing objects)."""
 
     def __init__(self, server: Any) -> None:
-        self.nccm = httpx.Client(base_url=server.url, headers={"Authorization": server.nccm_api_key}, timeout=10)
+        key = server.nccm_api_key
+        if server.state.behaviour.nccm_auth == "apikey":
+            key = f"ApiKey {key}"
+        self.nccm = httpx.Client(base_url=server.url, headers={"Authorization": key}, timeout=10)
         self.rm = httpx.Client(base_url=server.url, headers={"Authorization": f"TOKEN {server.rm_token}"}, timeout=10)
 
     def nccm_get(self, policy_id: str) -> httpx.Response:

@@ -1,0 +1,123 @@
+"""The provider, called as the engine calls it, against each server profile over HTTP: what real servers
+do beyond the documents must cost no perpetual diff, no lost grant and no duplicate."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from pulumi_policies import settings
+from pulumi_policies.client import ConfigurationPolicies, PolicyCollection
+from pulumi_policies.emulator import EmulatorServer
+from pulumi_policies.providers import ConfigurationPolicyProvider, ResourcePolicyProvider
+from tests.conftest import PROFILES
+from tests.support.policies import Api, connection_config
+
+RP, CP = ResourcePolicyProvider(), ConfigurationPolicyProvider()
+
+
+@pytest.fixture
+def profiled(tmp_path, request):
+    """An emulator with the server profile named by the test's parameter, the provider configured for it."""
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"profiles": PROFILES}))
+    with EmulatorServer(seed_file=seed, profile=request.param) as server:
+        plain, secret = connection_config(server)
+        settings.configure({**plain, **secret})
+        yield server
+        settings.configure({})
+
+
+def checked(provider, args: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
+    result = provider.check(olds or {}, args)
+    assert not result.failures, [(f.property, f.reason) for f in result.failures]
+    return result.inputs
+
+
+def post_counts(server) -> int:
+    return sum(n for k, n in server.admin.requests()["counts"].items() if k.startswith("POST "))
+
+
+@pytest.mark.parametrize("profiled", ["britive"], indirect=True)
+def test_member_ids_filled_by_the_server_are_no_change(profiled):
+    inputs = checked(RP, {"name": "p", "members": {"users": [{"name": "alice"}], "tags": [{"id": "t1"}]},
+                          "condition": {"approval": {"x": 1}}})
+    made = RP.create(inputs)
+    assert made.outs["members"]["users"][0]["id"]  # the server gave alice an id
+    assert RP.diff(made.id, made.outs, inputs).changes is False
+    read = RP.read(made.id, made.outs)
+    assert RP.diff(made.id, read.outs, inputs).changes is False
+    news = checked(RP, {**inputs, "members": {"users": [{"name": "bob"}], "tags": [{"id": "t1"}]}}, inputs)
+    assert RP.diff(made.id, read.outs, news).changes is True  # a real change still shows
+
+
+@pytest.mark.parametrize("profiled", ["britive"], indirect=True)
+def test_a_member_kind_the_provider_does_not_know_survives_an_update(profiled):
+    api = Api(profiled)
+    inputs = checked(RP, {"name": "p", "members": {"users": [{"name": "alice"}]}})
+    made = RP.create(inputs)
+    path = api.rm_path("ResourcePolicy", made.outs["policy_id"])
+    current = api.rm.get(path).json()["members"]
+    assert api.rm.patch(path, json={"members": {**current, "tokens": [{"id": "tok-1", "name": "ci"}]}}).status_code == 204
+    read = RP.read(made.id, made.outs)
+    assert RP.diff(made.id, read.outs, inputs).changes is False  # not ours to manage: not a change
+    news = checked(RP, {**inputs, "description": "v2"}, inputs)
+    RP.update(made.id, read.outs, news)
+    stored = api.rm.get(path).json()
+    assert stored["description"] == "v2" and stored["members"]["tokens"] == [{"id": "tok-1", "name": "ci"}]
+
+
+@pytest.mark.parametrize("profiled", ["britive"], indirect=True)
+def test_listings_are_read_page_after_page(profiled):
+    api = Api(profiled)
+    for i in range(250):
+        assert api.rm.post("/api/resource-manager/policies", json={"name": f"p{i:03d}"}).status_code == 201
+    profiled.admin.clear_requests()
+    listed = PolicyCollection(settings.resource_manager_client()).list()
+    assert sorted(p["name"] for p in listed) == [f"p{i:03d}" for i in range(250)]
+    assert profiled.admin.requests()["counts"] == {"GET /api/resource-manager/policies": 3}  # pages of 100
+
+
+@pytest.mark.parametrize("profiled", ["infraon"], indirect=True)
+def test_drf_paging_and_the_unique_together_error(profiled):
+    api = Api(profiled)
+    for i in range(25):  # exactly one page of the newest-first look-up: its next page is a 404 on this server
+        assert api.nccm.post("/ux/nccm/configuration_policies/", json={"policyid": f"c{i}", "organization": "o"}).status_code == 201
+    nccm = ConfigurationPolicies(settings.nccm_client())
+    assert len(nccm.list_all(page_size=5)) == 25  # 5 full pages, then "Invalid page."
+    assert nccm.find("c0", "o")["policyid"] == "c0"
+    inputs = checked(CP, {"policyid": "c3", "organization": "o"})
+    with pytest.raises(Exception) as taken:
+        CP.create(inputs)
+    text = str(taken.value)
+    assert "must make a unique set" in text and "import_id=" in text, text
+    assert len(profiled.admin.dump()["configuration_policies"]) == 25
+
+
+@pytest.mark.parametrize("profiled", ["documented"], indirect=True)
+def test_a_create_is_sent_again_by_one_loop_only(profiled):
+    profiled.admin.set_faults([{"kind": "rate_limit", "method": "POST", "path": "/api/*", "count": 2, "retry_after": 0}])
+    RP.create(checked(RP, {"name": "limited"}))
+    assert post_counts(profiled) == 3  # two 429s, then the create: never attempts x attempts
+    profiled.admin.clear_requests()
+    profiled.admin.set_faults([{"kind": "error", "status": 503, "method": "POST", "path": "/api/*", "count": 1}])
+    RP.create(checked(RP, {"name": "failed-once"}))
+    counts = profiled.admin.requests()["counts"]
+    assert counts["POST /api/resource-manager/policies"] == 2 and counts["GET /api/resource-manager/policies"] == 1
+    names = [p["name"] for p in profiled.admin.dump()["resource_policies"]]
+    assert sorted(names) == ["failed-once", "limited"]
+
+
+@pytest.mark.parametrize("profiled", ["documented"], indirect=True)
+def test_the_retry_budget_is_configuration(profiled):
+    plain, secret = connection_config(profiled)
+    settings.configure({**plain, **secret, "pulumi-policies:maxRetries": "0"})
+    profiled.admin.set_faults([{"kind": "rate_limit", "method": "POST", "path": "/api/*", "count": 1}])
+    with pytest.raises(Exception, match="HTTP 429"):
+        RP.create(checked(RP, {"name": "no-budget"}))
+    assert post_counts(profiled) == 1
+    settings.configure({**plain, **secret, "pulumi-policies:retryWaitMax": "soon"})
+    with pytest.raises(Exception, match="retryWaitMax"):
+        RP.create(checked(RP, {"name": "bad-config"}))

@@ -1,0 +1,79 @@
+"""The one retry rule: which requests are sent again, how long to wait, and what Retry-After means."""
+
+from __future__ import annotations
+
+import ssl
+from email.utils import format_datetime
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from pulumi_policies.client import APIClient, RetryPolicy, ServerError, retry_after
+
+NOW = 1_800_000_000.0
+
+
+@pytest.mark.parametrize("header,seconds", [
+    ("3", 3.0), ("0.5", 0.5), (" 7 ", 7.0), ("0", 0.0), ("-5", 0.0),           # delta-seconds (negative: now)
+    (format_datetime(datetime.fromtimestamp(NOW + 20, UTC), usegmt=True), 20.0),  # an HTTP date ahead
+    (format_datetime(datetime.fromtimestamp(NOW - 60, UTC), usegmt=True), 0.0),   # an HTTP date passed
+    ("soon", None), ("Thu, 99 Foo 2026 25:61:00 GMT", None), ("nan", None), ("inf", None),  # garbage
+    ("", None), (None, None),                                                   # missing
+])
+def test_retry_after_case_by_case(header, seconds):
+    got = retry_after(header, now=lambda: NOW)
+    assert got == (pytest.approx(seconds, abs=1.0) if seconds is not None else None)
+
+
+def test_the_rule_never_resends_a_post_and_resends_idempotent_calls_on_transient_failures():
+    policy = RetryPolicy()
+    request = httpx.Request("GET", "http://x")
+    for status, again in ((429, True), (500, True), (503, True), (400, False), (404, False), (409, False)):
+        assert policy.should_retry("GET", httpx.Response(status, request=request), None) is again
+        assert policy.should_retry("PATCH", httpx.Response(status, request=request), None) is again
+        assert policy.should_retry("POST", httpx.Response(status, request=request), None) is False
+    assert policy.should_retry("DELETE", None, httpx.ReadTimeout("slow")) is True
+    assert policy.should_retry("POST", None, httpx.ConnectError("refused")) is False
+    tls = httpx.ConnectError("bad certificate")
+    tls.__cause__ = ssl.SSLCertVerificationError("self-signed")
+    assert policy.should_retry("GET", None, tls) is False  # a certificate does not get better by retrying
+
+
+def test_backoff_stays_within_the_budget_and_honours_retry_after_within_its_bounds():
+    policy = RetryPolicy(max_retries=3, wait_min=1.0, wait_max=4.0)
+    waits = [policy.delay(attempt) for attempt in range(8) for _ in range(50)]
+    assert all(1.0 <= w <= 4.0 for w in waits) and max(waits) > 2.0
+    assert policy.delay(0, asked=2.5) == 2.5
+    assert policy.delay(0, asked=100.0) == 4.0 and policy.delay(0, asked=0.0) == 1.0
+    with pytest.raises(ValueError):
+        RetryPolicy(wait_min=5, wait_max=1)
+
+
+def test_the_client_sleeps_what_the_server_asks_and_survives_a_garbage_retry_after():
+    answers = iter([httpx.Response(429, headers={"Retry-After": "2"}), httpx.Response(503, headers={"Retry-After": "??"}),
+                    httpx.Response(200, json={"ok": True})])
+    slept: list[float] = []
+    client = APIClient("http://api.test", "TOKEN t", secret="t", retry=RetryPolicy(max_retries=5, wait_max=10),
+                       sleep=slept.append)
+    client._http._transport = httpx.MockTransport(lambda request: next(answers))
+    assert client.json("GET", "/x") == {"ok": True}
+    assert slept[0] == 2.0 and 0.0 <= slept[1] <= 0.5 and client.retries == 2
+
+
+def test_the_budget_ends_with_the_servers_words():
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        return httpx.Response(503, json={"error": "down for maintenance"})
+
+    client = APIClient("http://api.test", "k", secret="k", retry=RetryPolicy(max_retries=2), sleep=lambda s: None)
+    client._http._transport = httpx.MockTransport(answer)
+    with pytest.raises(ServerError, match="down for maintenance"):
+        client.json("GET", "/x")
+    assert calls == ["GET"] * 3
+    calls.clear()
+    with pytest.raises(ServerError):
+        client.json("POST", "/x", json={})
+    assert calls == ["POST"]  # a POST is sent once here: its caller decides whether to send it again
