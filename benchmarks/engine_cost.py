@@ -23,7 +23,7 @@ import httpx
 
 from benchmarks._support import engine_stack_factory, plot, save_json, seeded_server
 from tests.support.engine import REPO, copy_project
-from tests.support.policies import mixed_policies, connection_config
+from tests.support.policies import connection_config, mixed_policies
 
 PROJECT = Path(__file__).resolve().parent / "projects" / "bench"
 SKIP_CHECKPOINTS = False  # --skip-checkpoints: both stacks without intermediate checkpoints (isolates state cost)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.support.engine import REPO, copy_project
-from tests.support.policies import new_policy_stack, connection_config
+from tests.support.policies import connection_config, new_policy_stack
 
 PACK = REPO / "examples" / "policy-pack"
 

@@ -84,7 +84,8 @@ def test_listings_are_read_page_after_page(profiled):
 def test_drf_paging_and_the_unique_together_error(profiled):
     api = Api(profiled)
     for i in range(25):  # exactly one page of the newest-first look-up: its next page is a 404 on this server
-        assert api.nccm.post("/ux/nccm/configuration_policies/", json={"policyid": f"c{i}", "organization": "o"}).status_code == 201
+        made = api.nccm.post("/ux/nccm/configuration_policies/", json={"policyid": f"c{i}", "organization": "o"})
+        assert made.status_code == 201
     nccm = ConfigurationPolicies(settings.nccm_client())
     assert len(nccm.list_all(page_size=5)) == 25  # 5 full pages, then "Invalid page."
     assert nccm.find("c0", "o")["policyid"] == "c0"
