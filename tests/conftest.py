@@ -32,10 +32,18 @@ def make_stack(engine: dict[str, str]):
     return make
 
 
+SERVER_PROFILES = ("documented", "britive", "infraon")
+
+
 @pytest.fixture
-def server(tmp_path: Path):
-    """The embedded API server on a free loopback port, its data in tmp_path, profiles prof-eng and prof-ops."""
+def server(tmp_path: Path, request: pytest.FixtureRequest):
+    """The embedded API server on a free loopback port, its data in tmp_path, profiles prof-eng and prof-ops.
+
+    Its server profile is "documented" unless the test names another (``parametrize("server", [...],
+    indirect=True)``); ``tests.support.policies.connection_config`` configures a stack for it.
+    """
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"profiles": PROFILES}))
-    with EmulatorServer(data_dir=tmp_path / "emulator", seed_file=seed) as srv:
+    profile = getattr(request, "param", "documented")
+    with EmulatorServer(data_dir=tmp_path / "emulator", seed_file=seed, profile=profile) as srv:
         yield srv
