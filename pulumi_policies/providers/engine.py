@@ -26,7 +26,7 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 from pydantic import ValidationError
 
-from .. import settings
+from .. import lifeline, settings
 from ..client import (
     APIConnectionError,
     APIStatusError,
@@ -68,6 +68,7 @@ class PolicyProvider(ResourceProvider):
 
     # -- configuration --------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
+        lifeline.watch_from_provider_process()  # end with the engine, even one killed with SIGKILL
         settings.configure(req.config)
 
     # -- the spec's fields ------------------------------------------------------------------------

@@ -27,6 +27,8 @@ import grpc
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
+from pulumi_policies import lifeline
+
 VERSION = "3.259.0"
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run_program.py")
 ALREADY_REPORTED = 32  # the program's exit code for "error shown to the user already"
@@ -264,6 +266,14 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    address = lifeline.engine_address(positional)
+    if address is not None:  # the engine may die without a word (SIGKILL): then end with it, children first
+
+        def engine_gone() -> None:
+            host.children.terminate()
+            os._exit(0)
+
+        lifeline.watch(address, engine_gone)
     while not stop.wait(1.0):
         pass
     server.stop(grace=0)
