@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import field_flag
-from .models.canonical import canonical
+from .models.canonical import aligned, canonical
 from .providers.engine import UNKNOWN
 from .providers.specs import SPECS, TYPE_PREFIX
 
@@ -165,6 +165,8 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
             new = {}
         if op == "create":
             old = {}
+        if kind in SPECS:  # a member the program names and the server recorded with the id it filled in: the same
+            old = aligned(SPECS[kind].args_model, new, old)
         title = str(new.get("name") or new.get("policyid") or old.get("name") or old.get("policyid") or resource)
         change = PolicyChange(op, kind, resource, title,
                               replace_reasons=list(step.get("replaceReasons") or []))

@@ -102,7 +102,9 @@ Setting = Annotated[ItsmSetting | JustificationSetting, Field(discriminator="set
 class PolicyFields(StrictModel):
     """The writable fields of a resource-manager policy, as users declare them and as we send them."""
 
-    name: str = Field(min_length=1, max_length=255, description="Unique within its scope; a rename is in place.")
+    # Any name that is not blank: what Britive's own Terraform provider checks (StringIsNotWhiteSpace); a server
+    # with a stricter rule says so in its answer, which the error passes on.
+    name: str = Field(min_length=1, description="Unique within its scope; a rename is in place.")
     description: str = ""
     is_active: bool | None = Field(None, alias="isActive", json_schema_extra=COMPUTED)
     is_draft: bool | None = Field(None, alias="isDraft", json_schema_extra=COMPUTED)
@@ -118,6 +120,13 @@ class PolicyFields(StrictModel):
     # UNORDERED on a mapping: the order of each key's values carries no meaning.
     resource_labels: dict[str, list[str]] = Field(default_factory=dict, alias="resourceLabels",
                                                   json_schema_extra=UNORDERED)
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
 
     @field_validator("settings")
     @classmethod

@@ -122,3 +122,20 @@ def test_the_retry_budget_is_configuration(profiled):
     settings.configure({**plain, **secret, "pulumi-policies:retryWaitMax": "soon"})
     with pytest.raises(Exception, match="retryWaitMax"):
         RP.create(checked(RP, {"name": "bad-config"}))
+
+
+@pytest.mark.parametrize("profiled", ["documented", "britive"], indirect=True)
+def test_a_name_one_server_refuses_and_another_takes(profiled):
+    """No length limit is documented; Britive's clients check only that a name is not blank. A server with a
+    limit of its own (the emulator's documented profile: 255) refuses with its words, and nothing is made."""
+    long_name = "n" * 300
+    inputs = checked(RP, {"name": long_name})
+    if profiled.state.behaviour.profile == "britive":
+        assert RP.create(inputs).outs["name"] == long_name
+        return
+    with pytest.raises(Exception) as refused:
+        RP.create(inputs)
+    text = str(refused.value)
+    assert "HTTP 400" in text and "name: at most 255 characters" in text and "ResourcePolicy (name 'nnn" in text, text
+    assert profiled.admin.dump()["resource_policies"] == []
+    assert RP.check({}, {"name": "  "}).failures  # a blank name never reaches a server

@@ -82,3 +82,12 @@ def test_a_failed_preview_is_an_error_not_an_empty_report(tmp_path):
                           text=True)
     assert proc.returncode == 1 and "Field required" in proc.stderr and "No policy changes" not in proc.stdout
     assert "No policy changes" in render_text([])
+
+
+def test_members_the_server_recorded_with_ids_are_not_reported_as_changed():
+    """After a refresh against a server that fills in member ids (Britive), the recorded inputs carry them."""
+    old = {"name": "rp", "description": "v1", "members": {"users": [{"id": "u-1", "name": "alice"}]}}
+    new = {"name": "rp", "description": "v2", "members": {"users": [{"name": "alice"}, {"name": "bob"}]}}
+    [change] = build_report({"steps": [step("update", old, new)]})
+    assert change.fields == [("description", "v1", "v2")]
+    assert [(i.field, i.added, i.removed) for i in change.items] == [("members.users", ["bob"], [])]
