@@ -23,8 +23,9 @@ def add_commands(sub: Any) -> None:
                        description="Turn `pulumi preview --json` output into a per-policy review report (no API "
                                    "calls). Exit code: 0 no changes, 2 changes, 1 error.")
     p.add_argument("preview_json", nargs="?", default="-",
-                   help="the preview JSON file, or - for standard input (default)")
-    p.add_argument("--run", action="store_true", help="run `pulumi preview --json` for --stack in --cwd instead")
+                   help="the preview JSON file, or - for standard input (default; at a terminal, as --run)")
+    p.add_argument("--run", action="store_true",
+                   help="run `pulumi preview --json` in --cwd (for --stack, else the selected stack) instead")
     _stack_args(p, required=False)
     p.add_argument("--format", choices=("markdown", "text"), default="text", help="report format (default: text)")
     p.set_defaults(func=cmd_diff)
@@ -75,11 +76,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .report import build_report, preview_errors, render_markdown, render_text
 
     failed = False
-    if args.run:
-        if not args.stack:
-            print("error: --run needs --stack", file=sys.stderr)
-            return 1
-        proc = subprocess.run(["pulumi", "preview", "--json", "--non-interactive", "--stack", args.stack],
+    if args.run or (args.preview_json == "-" and sys.stdin.isatty()):  # nobody is piping a preview in: run one
+        stack = ["--stack", args.stack] if args.stack else []
+        proc = subprocess.run(["pulumi", "preview", "--json", "--non-interactive", *stack],
                               cwd=args.cwd, capture_output=True, text=True)
         if proc.returncode != 0 and not proc.stdout.strip().startswith("{"):
             print(proc.stderr or proc.stdout, file=sys.stderr)

@@ -201,7 +201,7 @@ def render_markdown(changes: list[PolicyChange]) -> str:
         return "### Policy changes\n\nNo policy changes.\n"
     counts = {op: sum(c.op == op for c in changes) for op in _VERB}
     summary = ", ".join(f"{n} {_VERB[op]}" for op, n in counts.items() if n)
-    lines = ["### Policy changes", "", f"{len(changes)} policies: {summary}.", ""]
+    lines = ["### Policy changes", "", f"{len(changes)} {'policy' if len(changes) == 1 else 'policies'}: {summary}.", ""]
     for c in changes:
         lines.append(f"#### {c.op.upper()} {c.kind} `{c.title}` (resource `{c.resource}`)")
         if c.replace_reasons:

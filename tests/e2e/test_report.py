@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -68,6 +69,17 @@ def test_report_for_create_update_replace_delete(server, make_stack, tmp_path):
     _, report = preview_report(ps)
     assert report["rp"].op == "delete"
     assert report["rp"].items[0].removed == ["alice"]
+
+    # at a terminal, with no preview piped in, `diff` runs the preview of the selected stack itself
+    terminal, user_side = os.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "markdown", "--cwd",
+                               str(ps.stack.project_dir)], stdin=user_side, capture_output=True, text=True,
+                              env=ps.stack.env, timeout=300)
+    finally:
+        os.close(terminal)
+        os.close(user_side)
+    assert proc.returncode == 2 and "1 policy: 1 " in proc.stdout, proc.stdout + proc.stderr
     assert server.admin.requests()["total"] == requests_before  # previews made no API call
 
     # no changes: exit code 0
