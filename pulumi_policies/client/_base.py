@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 from urllib.parse import quote
 
@@ -66,6 +67,8 @@ def retry_after(value: str | None, now: Callable[[], float] = time.time) -> floa
             return None
         if when is None:
             return None
+        if when.tzinfo is None:  # "-0000": a date in UTC with no zone said (RFC 5322 3.3)
+            when = when.replace(tzinfo=UTC)
         seconds = when.timestamp() - now()
     if not math.isfinite(seconds):
         return None
@@ -176,7 +179,7 @@ class APIClient:
                 raise APIConnectionError(
                     f"{method} {url} failed TLS verification ({self.redact(str(tls_failure(error)))}). If the server "
                     "uses a private CA, give its PEM bundle with `pulumi config set pulumi-policies:caBundle <file>` "
-                    "(or PULUMI_POLICIES_CA_BUNDLE).", method=method, url=url) from None
+                    "(or PULUMI_POLICIES_CA_BUNDLE).", method=method, url=url, sent=False) from None
             kind = type(error).__name__
             raise APIConnectionError(
                 f"{method} {url} got no response ({kind}: {self.redact(str(error)) or 'connection closed'}) "
@@ -236,18 +239,23 @@ def items_of(body: Any, what: str) -> list[dict[str, Any]]:
     return body
 
 
+MAX_PAGES = 100_000  # a listing longer than this is a server that never stops answering
+
+
 def pages(fetch: Callable[[dict[str, Any]], Any], what: str, *, first: int, size: int, page_param: str = "page",
           size_param: str = "size") -> Iterator[list[dict[str, Any]]]:
-    """Every page of a listing, whatever the server's way of paging:
+    """Every page of a listing, whatever the server's way of paging, never stopping short without saying so:
 
-    - a bare array is the whole listing when the server ignored the paging parameters (it holds more
-      than `size` items), else the page asked for; pages are asked for until one comes back short;
-    - ``{count, page, size, data}`` (Britive) until ``size * (page + 1) >= count``, as Britive's SDK does;
+    - ``{count, page, size, data}`` (Britive) page after page, as Britive's SDK reads it, until ``count``
+      items have come (a server that stops short of its own count is an error);
     - ``{count, next, previous, results}`` (Django REST framework) until ``next`` is null;
+    - a bare array until a page comes back empty, or with nothing new (a server that ignores the paging
+      parameters sends everything each time); a short page is not the end, since a server may cap the page
+      size below the one asked for;
     - a 404 for a page after the first is the end (DRF answers a page past the last with "Invalid page.").
     """
-    page, previous = first, None
-    while True:
+    page, seen, received = first, set(), 0
+    for _ in range(MAX_PAGES):
         try:
             body = fetch({page_param: page, size_param: size})
         except NotFoundError:
@@ -255,24 +263,32 @@ def pages(fetch: Callable[[dict[str, Any]], Any], what: str, *, first: int, size
                 raise
             return
         items = items_of(body, what)
-        ids = [i.get("id") for i in items]
-        if ids and ids == previous:
-            return  # the same page again: the server ignores paging parameters and has sent everything
-        previous = ids
-        yield items
-        if isinstance(body, dict) and isinstance(body.get("count"), int) and "data" in body:
-            served_page = body.get("page", page) if isinstance(body.get("page"), int) else page
-            served_size = body.get("size", size) if isinstance(body.get("size"), int) and body["size"] > 0 else size
-            if not items or served_size * (served_page - first + 1) >= body["count"]:
-                return
-            page = served_page + 1
-            continue
-        if isinstance(body, dict) and "results" in body:
+        fresh = [i for i in items if _identity(i) not in seen]
+        seen.update(_identity(i) for i in items)
+        count = body.get("count") if isinstance(body, dict) and isinstance(body.get("count"), int) else None
+        if fresh:
+            received += len(fresh)
+            yield fresh
+        if isinstance(body, dict) and "results" in body:  # DRF: the server says where the next page is
             if not body.get("next") or not items:
                 return
-        elif len(items) != size:
+        elif count is not None and "data" in body:  # Britive
+            if received >= count:
+                return
+            if not fresh:
+                raise APIResponseError(f"the listing of {what} stopped after {received} of the {count} items it "
+                                       f"counts (page {page} brought nothing new): the server does not page as asked")
+            served = body.get("page")
+            page = (served if isinstance(served, int) and served >= page else page) + 1
+            continue
+        elif not fresh:
             return
         page += 1
+    raise APIResponseError(f"the listing of {what} did not end after {MAX_PAGES} pages")
+
+
+def _identity(item: dict[str, Any]) -> str:
+    return str(item.get("id")) if item.get("id") is not None else repr(sorted(item.items(), key=lambda kv: kv[0]))
 
 
 __all__ = ["APIClient", "APIStatusError", "Redactor", "RetryPolicy", "items_of", "pages", "retry_after", "segment"]

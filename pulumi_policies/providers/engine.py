@@ -80,7 +80,7 @@ class PolicyProvider(ResourceProvider):
     def _flag(self, name: str, flag: str) -> bool:
         return field_flag(self.spec.args_model, name, flag)
 
-    def _body(self, inputs: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _body(self, inputs: dict[str, Any], olds: dict[str, Any] | None = None, *, fresh: bool = False) -> dict[str, Any]:
         """The request body for these inputs: every writable field, cleared ones sent empty.
 
         Computed fields go only when declared; on a full replace (PUT) undeclared computed fields
@@ -104,21 +104,29 @@ class PolicyProvider(ResourceProvider):
         if self.spec.wire_by_alias:
             validated = model.model_validate({**body, **{f: inputs[f] for f in self.spec.scope_fields}})
             body = validated.model_dump(mode="json", by_alias=True, include=set(body))
-        return self._carry_unknown(body, olds or {})
+        return self._carry_unknown(body, olds or {}) if fresh else body
 
-    def _carry_unknown(self, body: dict[str, Any], olds: dict[str, Any]) -> dict[str, Any]:
-        """Keys the server holds that the model does not know (a member kind such as ``tokens``) go back as
-        they are: a PATCH replaces ``members`` whole, and a grant this project cannot express must not be lost."""
-        model = self.spec.args_model
-        for name in fields_with(model, "carry_unknown"):
-            field = model.model_fields[name]
+    def _unknown_keys(self, name: str, value: Any) -> dict[str, Any]:
+        """The keys of a CARRY_UNKNOWN field's value that its model does not know (a member kind like ``tokens``)."""
+        sub = self.spec.args_model.model_fields[name].annotation
+        if not isinstance(value, dict) or not isinstance(sub, type):
+            return {}
+        known = {k for n, f in sub.model_fields.items() for k in (n, f.alias) if k}
+        return {k: v for k, v in value.items() if k not in known}
+
+    def _shows_unknown_keys(self, outs: dict[str, Any]) -> bool:
+        return any(self._unknown_keys(name, outs.get(name)) for name in fields_with(self.spec.args_model, "carry_unknown"))
+
+    def _carry_unknown(self, body: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+        """Keys the server holds that the model does not know go back as they are: a PATCH replaces ``members``
+        whole, and a grant this project cannot express must not be lost. `current` must be what the server
+        holds now (see ``_update``), never the state: a grant revoked by hand would come back."""
+        for name in fields_with(self.spec.args_model, "carry_unknown"):
+            field = self.spec.args_model.model_fields[name]
             key = field.alias if self.spec.wire_by_alias and field.alias else name
-            current, sent = olds.get(name), body.get(key)
-            sub = field.annotation
-            if not isinstance(current, dict) or not isinstance(sent, dict) or not isinstance(sub, type):
-                continue
-            known = {k for n, f in sub.model_fields.items() for k in (n, f.alias) if k}
-            body[key] = {**sent, **{k: v for k, v in current.items() if k not in known and v not in EMPTY}}
+            extra = {k: v for k, v in self._unknown_keys(name, current.get(name)).items() if v not in EMPTY}
+            if extra and isinstance(body.get(key), dict):
+                body[key] = {**body[key], **extra}
         return body
 
     def outputs(self, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
@@ -221,30 +229,42 @@ class PolicyProvider(ResourceProvider):
                 return remote.create(body)
             except ConflictError as exc:
                 found = remote.find(inputs)
-                if ambiguous and found is not None:
+                if ambiguous and self._is_ours(found, inputs):
                     return found  # our own earlier attempt landed after all
                 raise self._taken(exc, inputs, found) from None
             except (RateLimitError, APIConnectionError, ServerError) as exc:
                 if not isinstance(exc, RateLimitError) and getattr(exc, "sent", True):
                     ambiguous = True
                     found = remote.find(inputs)
-                    if found is not None:
+                    if self._is_ours(found, inputs):
                         return found  # the lost attempt landed: adopt it rather than make a duplicate
+                    if found is not None:  # somebody else's object holds the name: never take it over
+                        raise self._taken(exc, inputs, found) from None
                 if attempt == policy.max_retries:
                     raise
                 asked = retry_after(exc.retry_after) if isinstance(exc, APIStatusError) else None
                 remote.client.sleep(policy.delay(attempt, asked))
         raise AssertionError("unreachable")
 
-    def _taken(self, exc: ConflictError, inputs: dict[str, Any], found: dict[str, Any] | None) -> PolicyAPIError:
+    def _is_ours(self, found: dict[str, Any] | None, inputs: dict[str, Any]) -> bool:
+        """Is `found`, looked up by natural key after an ambiguous create, what this create sent? Only then may
+        it be taken as ours: an object of that name holding anything else is somebody else's."""
+        if found is None:
+            return False
+        scope = {f: inputs[f] for f in self.spec.scope_fields}
+        return not self.diff("", self.outputs(found, scope), inputs).changes
+
+    def _taken(self, exc: PolicyAPIError, inputs: dict[str, Any], found: dict[str, Any] | None) -> PolicyAPIError:
         if found is None:
             return exc
         key = "/".join(self.spec.natural_key)
+        said = (f"{exc.method} {exc.url} answered HTTP {exc.status}: {exc.server_message.rstrip('.')}"
+                if isinstance(exc, APIStatusError) else exc.message.rstrip("."))
         return ConflictError(
-            f"{exc.method} {exc.url} answered HTTP {exc.status}: {exc.server_message.rstrip('.')}. "
-            f"{self.spec.describe(inputs)} already exists (id {found['id']!r}); adopt it with "
-            f"import_id={found['id']!r} or choose another {key}.",
-            method=exc.method, url=exc.url, status=exc.status, body=exc.body, server_message=exc.server_message)
+            f"{said}. {self.spec.describe(inputs)} already exists (id {found['id']!r}); adopt it "
+            f"with import_id={found['id']!r} or choose another {key}.",
+            method=exc.method, url=exc.url, status=getattr(exc, "status", 409), body=getattr(exc, "body", None),
+            server_message=getattr(exc, "server_message", ""))
 
     def _adopt(self, remote: Any, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         record = remote.retrieve(import_id)
@@ -294,10 +314,15 @@ class PolicyProvider(ResourceProvider):
 
     def _update(self, remote: Any, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any], *,
                 current_is_fresh: bool = False) -> dict[str, Any]:
-        """Send the declared fields. `olds`: the object's outputs, as last read unless `current_is_fresh`."""
-        if self.spec.full_replace and not current_is_fresh:
-            # A PUT replaces every field: the undeclared ones the server keeps (run state, activation) are
-            # sent as the server has them now, not as the state last saw them, or the PUT would reset them.
+        """Send the declared fields. `olds`: the object's outputs, as last read unless `current_is_fresh`.
+
+        Read first (one GET) when what the server holds now decides the body: a PUT replaces every field, so the
+        undeclared ones the server keeps (run state, activation) are sent as they are now, not as the state last
+        saw them; and a server that has shown keys our models do not know (member kinds such as ``tokens``)
+        gets them back as it holds them now. Other updates are one PATCH.
+        """
+        read_first = self.spec.full_replace or self._shows_unknown_keys(olds)
+        if read_first and not current_is_fresh:
             record = remote.retrieve(remote_id)
             if record is None:
                 raise PolicyProviderError(
@@ -305,7 +330,7 @@ class PolicyProvider(ResourceProvider):
                     "(deleted outside Pulumi). Run `pulumi refresh` to drop it from the state; the next "
                     "`pulumi up` creates it again.")
             olds = self.outputs(record, {f: olds.get(f) for f in self.spec.scope_fields})
-        body = self._body(inputs, olds)
+        body = self._body(inputs, olds, fresh=read_first or current_is_fresh)
         record = remote.update(remote_id, body)
         if record is not None:
             return record

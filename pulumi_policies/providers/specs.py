@@ -9,7 +9,6 @@ key, to adopt a create that landed unseen).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -24,8 +23,6 @@ from ..models import ConfigurationPolicyArgs, ConfigurationPolicyRecord, PolicyR
 from .listing import LISTINGS
 
 TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"  # + kind: the type token of each resource
-LOOKUP_ATTEMPTS = 3
-LOOKUP_PAUSE = 0.5  # seconds, times the attempt number
 
 
 class Remote(Protocol):
@@ -70,20 +67,16 @@ class NccmRemote(_Collection):
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         with LISTINGS.writing(self.key):
             self.api.create(body)
-        # The policy exists from here on: a failed look-up must not orphan it, so it is tried again on any
-        # error but a credential one (the client has already retried 429/5xx and lost connections).
-        for attempt in range(1, LOOKUP_ATTEMPTS + 1):
-            try:
-                record = self.find(body)
-                break
-            except AuthenticationError:
-                raise
-            except PolicyAPIError as exc:
-                if attempt == LOOKUP_ATTEMPTS:
-                    raise APIResponseError(
-                        f"the policy was created (POST answered 201) but looking it up failed: {exc}. It exists "
-                        "on the server: run `pulumi up` again and follow the import_id hint, or delete it.") from None
-                time.sleep(LOOKUP_PAUSE * attempt)
+        # The policy exists from here on. The look-up's GETs are retried by the connection's retry policy like
+        # any other; if it still fails, say that the policy exists, so that it is adopted rather than orphaned.
+        try:
+            record = self.find(body)
+        except AuthenticationError:
+            raise
+        except PolicyAPIError as exc:
+            raise APIResponseError(
+                f"the policy was created (POST answered 201) but looking it up failed: {exc}. It exists on the "
+                "server: run `pulumi up` again and follow the import_id hint, or delete it.") from None
         if record is None:
             raise APIResponseError(
                 f"POST {self.api.client.redact('/ux/nccm/configuration_policies/')} answered 201, but no policy "

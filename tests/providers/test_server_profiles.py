@@ -49,8 +49,12 @@ def test_member_ids_filled_by_the_server_are_no_change(profiled):
     assert RP.diff(made.id, made.outs, inputs).changes is False
     read = RP.read(made.id, made.outs)
     assert RP.diff(made.id, read.outs, inputs).changes is False
-    news = checked(RP, {**inputs, "members": {"users": [{"name": "bob"}], "tags": [{"id": "t1"}]}}, inputs)
-    assert RP.diff(made.id, read.outs, news).changes is True  # a real change still shows
+    for members in ({"users": [{"name": "bob"}], "tags": [{"id": "t1"}]},       # another member
+                    {"users": [{"name": "alice"}], "tags": [{"id": "t2"}]},     # another id
+                    {"users": [{"name": "alice"}, {"name": "alice"}], "tags": [{"id": "t1"}]},  # twice
+                    {"users": [{"id": "not-alices-id", "name": "alice"}], "tags": [{"id": "t1"}]}):
+        news = checked(RP, {**inputs, "members": members}, inputs)
+        assert RP.diff(made.id, read.outs, news).changes is True, members  # a real change still shows
 
 
 @pytest.mark.parametrize("profiled", ["britive"], indirect=True)
@@ -67,6 +71,54 @@ def test_a_member_kind_the_provider_does_not_know_survives_an_update(profiled):
     RP.update(made.id, read.outs, news)
     stored = api.rm.get(path).json()
     assert stored["description"] == "v2" and stored["members"]["tokens"] == [{"id": "tok-1", "name": "ci"}]
+
+
+@pytest.mark.parametrize("profiled", ["britive"], indirect=True)
+def test_a_grant_revoked_by_hand_since_the_last_read_is_not_brought_back(profiled):
+    """Unknown member kinds are carried from what the server holds at the time of the PATCH, never from the state."""
+    api = Api(profiled)
+    inputs = checked(RP, {"name": "p", "members": {"users": [{"name": "alice"}]}})
+    made = RP.create(inputs)
+    path = api.rm_path("ResourcePolicy", made.outs["policy_id"])
+    members = api.rm.get(path).json()["members"]
+    api.rm.patch(path, json={"members": {**members, "tokens": [{"id": "tok-1"}], "aiIdentities": [{"id": "ai-1"}]}})
+    read = RP.read(made.id, made.outs)  # the state now records both grants
+    members = api.rm.get(path).json()["members"]
+    api.rm.patch(path, json={"members": {**members, "tokens": []}})  # an admin revokes the token by hand
+    profiled.admin.clear_requests()
+    RP.update(made.id, read.outs, checked(RP, {**inputs, "description": "v2"}, inputs))
+    assert profiled.admin.requests()["counts"] == {"GET /api/resource-manager/policies/{ref}": 1,
+                                                   "PATCH /api/resource-manager/policies/{ref}": 1}
+    stored = api.rm.get(path).json()["members"]
+    assert stored["tokens"] == [] and stored["aiIdentities"] == [{"id": "ai-1"}]
+    # a state written before member kinds were kept under their wire names (ai_identities) changes nothing
+    old_state = {**read.outs, "members": {"users": [{"name": "alice"}], "ai_identities": [{"id": "ai-1"}]}}
+    RP.update(made.id, old_state, checked(RP, {**inputs, "description": "v3"}, inputs))
+    assert api.rm.get(path).json()["members"]["aiIdentities"] == [{"id": "ai-1"}]
+
+
+@pytest.mark.parametrize("profiled", ["documented"], indirect=True)
+def test_a_failed_create_never_takes_over_somebody_elses_policy_of_that_name(profiled):
+    api = Api(profiled)
+    theirs = api.rm.post("/api/resource-manager/policies", json={"name": "x", "description": "theirs"}).json()
+    profiled.admin.clear_requests()
+    profiled.admin.set_faults([{"kind": "error", "status": 500, "method": "POST", "path": "/api/*", "count": 1}])
+    with pytest.raises(Exception) as refused:
+        RP.create(checked(RP, {"name": "x", "description": "mine"}))
+    assert f"already exists (id {theirs['id']!r})" in str(refused.value) and "import_id=" in str(refused.value)
+    assert api.rm.get(f"/api/resource-manager/policies/{theirs['id']}").json()["description"] == "theirs"
+    assert post_counts(profiled) == 1  # and nothing was sent again
+
+
+@pytest.mark.parametrize("profiled", ["documented"], indirect=True)
+def test_the_lookup_after_an_nccm_create_is_one_look_under_the_retry_policy(profiled):
+    plain, secret = connection_config(profiled)
+    settings.configure({**plain, **secret, "pulumi-policies:maxRetries": "0"})
+    profiled.admin.set_faults([{"kind": "error", "status": 503, "method": "GET", "path": "/ux/*"}])
+    with pytest.raises(Exception, match="was created .* but looking it up failed"):
+        CP.create(checked(CP, {"policyid": "p", "organization": "o"}))
+    counts = profiled.admin.requests()["counts"]
+    assert counts == {"POST /ux/nccm/configuration_policies/": 1, "GET /ux/nccm/configuration_policies/": 1}
 
 
 @pytest.mark.parametrize("profiled", ["britive"], indirect=True)
