@@ -14,7 +14,6 @@ import email.utils
 import math
 import random
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -140,8 +139,6 @@ class APIClient:
         self.redact = Redactor([secret, authorization])
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
-        self.retries = 0  # retries made, for the curious (benchmarks, tests)
-        self._lock = threading.Lock()
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": authorization, "Accept": "application/json"},
@@ -166,8 +163,6 @@ class APIClient:
             if response is not None and response.status_code in ok:
                 return response
             if attempt < self.retry.max_retries and self.retry.should_retry(method, response, error):
-                with self._lock:
-                    self.retries += 1
                 asked = retry_after(response.headers.get("retry-after")) if response is not None else None
                 self.sleep(self.retry.delay(attempt, asked))
                 attempt += 1

@@ -42,7 +42,6 @@ class Listings:
         self._clock = clock
         self._lock = threading.Lock()
         self._collections: dict[Hashable, _Collection] = {}
-        self.lists = 0  # listings fetched, for tests and benchmarks
 
     def _get(self, key: Hashable) -> _Collection:
         with self._lock:
@@ -60,7 +59,6 @@ class Listings:
                 except PolicyAPIError:
                     collection.listing = {}  # no listing to be had now: GETs until it is tried again
                 collection.fetched_at, fresh = self._clock(), True
-                self.lists += 1
             found = collection.listing.get(remote_id) if fresh and collection.listing is not None else None
         return found if found is not None else get_one(remote_id)
 

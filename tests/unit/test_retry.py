@@ -58,7 +58,7 @@ def test_the_client_sleeps_what_the_server_asks_and_survives_a_garbage_retry_aft
                        sleep=slept.append)
     client._http._transport = httpx.MockTransport(lambda request: next(answers))
     assert client.json("GET", "/x") == {"ok": True}
-    assert slept[0] == 2.0 and 0.0 <= slept[1] <= 0.5 and client.retries == 2
+    assert len(slept) == 2 and slept[0] == 2.0 and 0.0 <= slept[1] <= 0.5
 
 
 def test_the_budget_ends_with_the_servers_words():
