@@ -50,6 +50,7 @@ class RollbackReport:
     skipped: list[str] = field(default_factory=list)
     left: dict[str, str] = field(default_factory=dict)  # name -> why it is not back
     orphans_removed: list[str] = field(default_factory=list)  # landed pending creates deleted
+    outputs: list[str] = field(default_factory=list)  # stack outputs restored as the target recorded them
     seconds: float = 0.0
 
     @property
@@ -64,6 +65,10 @@ class RollbackReport:
                              ("skipped", self.skipped), ("pending creates removed", self.orphans_removed)):
             if names:
                 lines.append(f"  {label}: {', '.join(sorted(names))}")
+        if self.outputs:
+            lines.append(f"  stack outputs restored as recorded: {', '.join(sorted(self.outputs))}"
+                         + (" (some name re-created objects, whose ids are new: run your program's `pulumi up` to "
+                            "bring those up to date)" if self.recreated else ""))
         for name, why in sorted(self.left.items()):
             lines.append(f"  NOT RESTORED {name}: {why}")
         if self.left:
@@ -112,6 +117,29 @@ def _program(target: dict[str, dict[str, Any]], keep: dict[str, dict[str, Any]])
 
 def _deployment(stack: auto.Stack) -> dict[str, Any]:
     return stack.export_stack().deployment or {}
+
+
+def _stack_outputs(deployment: dict[str, Any]) -> dict[str, Any] | None:
+    return next((r.get("outputs") or {} for r in deployment.get("resources") or []
+                 if r.get("type") == "pulumi:pulumi:Stack"), None)
+
+
+def _restore_outputs(stack: auto.Stack, target_deployment: dict[str, Any], report: RollbackReport) -> None:
+    """Put back the stack outputs the target recorded (other stacks read them through stack references).
+
+    The rollback's program declares resources only, so its update leaves no outputs; the recorded values are
+    written into the state as they were, secrets still encrypted by this stack's own secrets provider.
+    """
+    recorded = _stack_outputs(target_deployment)
+    if recorded is None:
+        return
+    exported = stack.export_stack()
+    deployment = dict(exported.deployment or {})
+    for resource in deployment.get("resources") or []:
+        if resource.get("type") == "pulumi:pulumi:Stack":
+            resource["outputs"] = recorded
+    stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
+    report.outputs = sorted(recorded)
 
 
 def _remove_landed_pending_creates(stack: auto.Stack, target: dict[str, dict[str, Any]],
@@ -180,6 +208,7 @@ def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deploy
     report.deleted = sorted(_name(r) for urn, r in before.items() if urn not in target and urn not in keep
                             and urn not in after)
     if report.ok:
+        _restore_outputs(local, target_deployment, report)
         summary = inline.preview(on_output=on_output).change_summary
         changes = {k: v for k, v in summary.items() if k != "same" and v}
         if changes:

@@ -52,7 +52,7 @@ def test_failed_update_rolls_back_to_the_last_good_dump(k, server, make_stack, t
     ps = new_policy_stack(make_stack, server, tmp_path / "project")
     ps.declare(*declared("v1", extra=False))
     ps.stack.up()
-    before = server.admin.dump()
+    before, outputs = server.admin.dump(), ps.stack.outputs()
 
     ps.declare(*declared("v2", extra=True))
     server.admin.clear_requests()
@@ -63,6 +63,7 @@ def test_failed_update_rolls_back_to_the_last_good_dump(k, server, make_stack, t
     assert server.admin.requests()["counts"], "the failing update reached the server"
     assert report.ok, report.text()
     assert comparable(server.admin.dump()) == comparable(before)
+    assert ps.stack.outputs() == outputs, "the outputs other stacks read must be back too"
     assert not ps.stack.resources("pulumi_policies:ResourcePolicy") or \
         {r["urn"].rsplit("::", 1)[-1] for r in ps.stack.resources(":ResourcePolicy")} == {"rp0", "rp1"}
     assert "rp-new" not in report.restored and ("rp-new" in report.deleted or k == 1 or "rp-new" not in report.left)
@@ -72,16 +73,17 @@ def test_rollback_command_restores_the_previous_update(server, make_stack, tmp_p
     ps = new_policy_stack(make_stack, server, tmp_path / "project")
     ps.declare(*declared("v1", extra=False))
     ps.stack.up()
-    before = server.admin.dump()
+    before, outputs = server.admin.dump(), ps.stack.outputs()
     ps.declare(*declared("v2", extra=True))
     ps.stack.up()
-    assert comparable(server.admin.dump()) != comparable(before)
+    assert comparable(server.admin.dump()) != comparable(before) and ps.stack.outputs() != outputs
 
     report = rollback.rollback(ps.stack.name, ps.stack.project_dir, env=ps.stack.env)
     assert report.ok, report.text()
     assert sorted(report.deleted) == ["cp-new", "pp-new", "rp-new"]
     assert len(report.restored) == 6
     assert comparable(server.admin.dump()) == comparable(before)
+    assert ps.stack.outputs() == outputs and len(outputs) == 6 and "stack outputs restored" in report.text()
 
 
 def test_rollback_reports_what_it_cannot_restore_and_continues_with_skip(server, make_stack, tmp_path):
