@@ -16,7 +16,7 @@ import pytest
 
 from pulumi_policies.models import ConfigurationPolicyArgs, ProfilePolicyArgs, ResourcePolicyArgs
 from tests.conftest import SERVER_PROFILES
-from tests.support.policies import Api, new_policy_stack
+from tests.support.policies import Api, assert_server_holds_exactly, new_policy_stack
 
 ITSM = {"settings_type": "ITSM", "connection_id": "71b94622-30ef-4d17-babb-94972ce4b2db",
         "connection_type": "servicenow", "itsm_filter_criteria": [{"supported_ticket_type": "change_request",
@@ -103,10 +103,11 @@ class Scenario:
     """One stack with one object of each kind (resource names = kind names), and the server it talks to."""
 
     def __init__(self, make_stack, server, tmp_path) -> None:
-        self.remote = Remote(server)
+        self.remote, self.server = Remote(server), server
         self.ps = new_policy_stack(make_stack, server, tmp_path / "project")
         self.declared = {kind: dict(CASES[kind]["args"]) for kind in KINDS}
         self.adopted: dict[str, dict[str, Any]] = {}
+        self.items: list[dict[str, Any]] = []
 
     @property
     def stack(self):
@@ -116,11 +117,15 @@ class Scenario:
         items = [{"type": kind, "name": kind, "args": args} for kind, args in self.declared.items()]
         items += [{"type": kind, "name": f"adopted-{kind}", "args": args} for kind, args in extra.items()]
         self.ps.declare(*items)
+        self.items = items
 
     def outputs(self) -> dict[str, dict[str, Any]]:
         return self.stack.outputs()
 
     def settled(self) -> None:
+        """After an apply: the server holds every declared object once, with its declared values, and nothing
+        else; and a preview shows no change (no perpetual diff)."""
+        assert_server_holds_exactly(self.server.admin.dump(), self.items)
         assert self.stack.changes() == {}, "an apply must never be followed by a non-empty preview"
 
 

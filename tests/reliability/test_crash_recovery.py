@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.test_faults import assert_server_holds_exactly
 from tests.support.engine import ENGINE_BIN, process_tree
+from tests.support.policies import assert_server_holds_exactly, new_policy_stack
 from tests.support.policies import mixed_policies as declared
-from tests.support.policies import new_policy_stack
 
 DEPLOYED, UPDATED = 25, 50  # 25 policies deployed; the update changes them and adds 25 more
 

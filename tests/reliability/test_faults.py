@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import pytest
 
-from pulumi_policies.models import ConfigurationPolicyArgs, PolicyFields
-from pulumi_policies.models.canonical import canonical
+from tests.support.policies import assert_server_holds_exactly, new_policy_stack
 from tests.support.policies import mixed_policies as declared
-from tests.support.policies import new_policy_stack
 
 N = 200
 FLAKY = [
@@ -18,29 +15,6 @@ FLAKY = [
     {"kind": "error", "status": 503, "rate": 0.10},
     {"kind": "rate_limit", "rate": 0.05, "retry_after": 1},
 ]
-
-
-def assert_server_holds_exactly(dump: dict[str, list[dict[str, Any]]], items: list[dict[str, Any]]) -> None:
-    """Every declared object once, with its declared fields; nothing else."""
-    keys = {"ConfigurationPolicy": Counter((p["policyid"], p["organization"]) for p in dump["configuration_policies"]),
-            "ProfilePolicy": Counter((p["profileId"], p["name"]) for p in dump["profile_policies"]),
-            "ResourcePolicy": Counter(p["name"] for p in dump["resource_policies"])}
-    duplicates = {kind: [k for k, n in c.items() if n > 1] for kind, c in keys.items()}
-    assert duplicates == {k: [] for k in keys}, duplicates
-    assert sum(sum(c.values()) for c in keys.values()) == len(items)
-    by_key = {("ConfigurationPolicy", (p["policyid"], p["organization"])): p for p in dump["configuration_policies"]}
-    by_key |= {("ProfilePolicy", (p["profileId"], p["name"])): p for p in dump["profile_policies"]}
-    by_key |= {("ResourcePolicy", p["name"]): p for p in dump["resource_policies"]}
-    for item in items:
-        args = item["args"]
-        if item["type"] == "ConfigurationPolicy":
-            model, key = ConfigurationPolicyArgs, (args["policyid"], args["organization"])
-        else:
-            model = PolicyFields
-            key = (args["profile_id"], args["name"]) if item["type"] == "ProfilePolicy" else args["name"]
-        stored = by_key[(item["type"], key)]
-        fields = [f for f in args if f != "profile_id"]
-        assert canonical(model, stored, only=fields) == canonical(model, args, only=fields), item
 
 
 @pytest.mark.slow

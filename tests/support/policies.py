@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from pulumi_policies.models import ConfigurationPolicyArgs, PolicyFields
+from pulumi_policies.models.canonical import aligned, canonical
 from tests.support.engine import Stack, copy_project
 
 DECLARED = Path(__file__).resolve().parents[1] / "e2e" / "projects" / "declared"
@@ -130,3 +133,26 @@ def mixed_policies(n: int, release: str = "v1") -> list[dict[str, Any]]:
             else:
                 items.append({"type": "ResourcePolicy", "name": f"r{i}", "args": args})
     return items
+
+
+def assert_server_holds_exactly(dump: dict[str, list[dict[str, Any]]], items: list[dict[str, Any]]) -> None:
+    """Every declared object once, with its declared fields; nothing else."""
+    keys = {"ConfigurationPolicy": Counter((p["policyid"], p["organization"]) for p in dump["configuration_policies"]),
+            "ProfilePolicy": Counter((p["profileId"], p["name"]) for p in dump["profile_policies"]),
+            "ResourcePolicy": Counter(p["name"] for p in dump["resource_policies"])}
+    duplicates = {kind: [k for k, n in c.items() if n > 1] for kind, c in keys.items()}
+    assert duplicates == {k: [] for k in keys}, duplicates
+    assert sum(sum(c.values()) for c in keys.values()) == len(items)
+    by_key = {("ConfigurationPolicy", (p["policyid"], p["organization"])): p for p in dump["configuration_policies"]}
+    by_key |= {("ProfilePolicy", (p["profileId"], p["name"])): p for p in dump["profile_policies"]}
+    by_key |= {("ResourcePolicy", p["name"]): p for p in dump["resource_policies"]}
+    for item in items:
+        args = item["args"]
+        if item["type"] == "ConfigurationPolicy":
+            model, key = ConfigurationPolicyArgs, (args["policyid"], args["organization"])
+        else:
+            model = PolicyFields
+            key = (args["profile_id"], args["name"]) if item["type"] == "ProfilePolicy" else args["name"]
+        stored = aligned(model, args, by_key[(item["type"], key)])  # members as declared: by id, name or both
+        fields = [f for f in args if f not in ("profile_id", "import_id")]
+        assert canonical(model, stored, only=fields) == canonical(model, args, only=fields), item
