@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from . import settings
-from .client import ConfigurationPolicies, PolicyCollection, Profiles
-from .client._base import checked_record
+from .client import ConfigurationPolicies, PolicyCollection, Profiles, checked_record
 from .client.errors import APIStatusError
 from .models import ConfigurationPolicyRecord, PolicyRecord, python_names
 from .models.canonical import canonical

@@ -14,7 +14,7 @@ from typing import Any
 
 from .models import field_flag
 from .models.canonical import aligned, canonical
-from .providers.engine import UNKNOWN
+from .providers import UNKNOWN
 from .providers.specs import SPECS, TYPE_PREFIX
 
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",

@@ -1,6 +1,6 @@
 """httpx wire clients of the two policy APIs: HTTP, retries, timeouts and error mapping, nothing of Pulumi."""
 
-from ._base import APIClient, Redactor, RetryPolicy, pages, retry_after, segment
+from ._base import APIClient, Redactor, RetryPolicy, checked_record, pages, retry_after, segment
 from .errors import (
     APIConnectionError,
     APIResponseError,
@@ -19,6 +19,6 @@ from .resource_manager import PolicyCollection, Profiles
 __all__ = [
     "APIClient", "APIConnectionError", "APIResponseError", "APIStatusError", "AuthenticationError",
     "BadRequestError", "ConfigurationPolicies", "ConflictError", "NotFoundError", "PolicyAPIError",
-    "PolicyCollection", "Profiles", "RateLimitError", "Redactor", "RetryPolicy", "ServerError", "pages", "retry_after",
-    "segment",
+    "PolicyCollection", "Profiles", "RateLimitError", "Redactor", "RetryPolicy", "ServerError", "checked_record", "pages",
+    "retry_after", "segment",
 ]

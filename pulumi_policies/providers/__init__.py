@@ -1,6 +1,6 @@
 """Pulumi dynamic providers: one generic engine (engine.py), one spec per resource (specs.py)."""
 
-from .engine import PolicyProvider, PolicyProviderError
+from .engine import UNKNOWN, PolicyProvider, PolicyProviderError
 from .specs import CONFIGURATION_POLICY, PROFILE_POLICY, RESOURCE_POLICY, ResourceSpec
 
 
@@ -21,6 +21,6 @@ PROVIDERS: dict[str, type[PolicyProvider]] = {
 }
 
 __all__ = [
-    "PROVIDERS", "ConfigurationPolicyProvider", "PolicyProvider", "PolicyProviderError", "ProfilePolicyProvider",
+    "PROVIDERS", "UNKNOWN", "ConfigurationPolicyProvider", "PolicyProvider", "PolicyProviderError", "ProfilePolicyProvider",
     "ResourcePolicyProvider", "ResourceSpec",
 ]
