@@ -135,7 +135,7 @@ def current() -> Settings:
 
 def _client(kind: str, url: str, secret: str, authorization: str, settings: Settings) -> APIClient:
     options = settings.http_options()
-    key = (kind, url, secret, authorization, repr(options["verify"]), repr(options["timeout"]), repr(options["retry"]))
+    key = (kind, url, authorization, repr(options["verify"]), repr(options["timeout"]), repr(options["retry"]))
     with _lock:
         client = _clients.get(key)
         if client is None:

@@ -41,8 +41,8 @@ class ConfigurationPolicies:
         return items_of(self.client.json("GET", BASE, params=params), "configuration policies")
 
     def pages(self, page_size: int = 100, sort: str | None = None) -> Iterator[list[dict[str, Any]]]:
-        """Every page, in creation order (or by `sort`): until a short page, the envelope's last, or the
-        404 a Django REST framework server answers for a page past the last."""
+        """Every page, in creation order (or by `sort`), read as ``client.pages`` reads any listing: to an empty
+        page, the envelope's last, or the 404 a Django REST framework server answers for a page past the last."""
         params: dict[str, Any] = {"sort": sort} if sort else {}
         return pages(lambda paging: self.client.json("GET", BASE, params={**params, **paging}),
                      "configuration policies", first=1, size=page_size, size_param="items_per_page")

@@ -70,7 +70,6 @@ def change(current: Behaviour, **switches: Any) -> Behaviour:
             raise ValueError(f"{key} must be one of {', '.join(map(str, allowed))} (got {value!r})")
         if key == "rm_name_max" and value is not None and (not isinstance(value, int) or value < 1):
             raise ValueError(f"rm_name_max must be a positive integer or null (got {value!r})")
-        if allowed is bool or (not isinstance(allowed, tuple) and "bool" in str(allowed)):
-            if not isinstance(value, bool):
-                raise ValueError(f"{key} must be true or false (got {value!r})")
+        if allowed is bool and not isinstance(value, bool):
+            raise ValueError(f"{key} must be true or false (got {value!r})")
     return dataclasses.replace(current, **switches)

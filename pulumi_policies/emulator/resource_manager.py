@@ -216,11 +216,11 @@ def _int_param(request: Request, name: str, default: int, low: int) -> int:
     return number
 
 
-def _list_response(state: EmulatorState, items: list[dict[str, Any]], request: Request | None = None) -> Response:
+def _list_response(state: EmulatorState, items: list[dict[str, Any]], request: Request) -> Response:
     if state.behaviour.rm_list == "array":
         return JSONResponse([_wire(state, i) for i in items])
-    page = _int_param(request, "page", 0, 0) if request is not None else 0
-    size = _int_param(request, "size", PAGE_SIZE, 1) if request is not None else PAGE_SIZE
+    page = _int_param(request, "page", 0, 0)
+    size = _int_param(request, "size", PAGE_SIZE, 1)
     data = items[page * size:(page + 1) * size]
     return JSONResponse({"count": len(items), "page": page, "size": size, "data": [_wire(state, i) for i in data]})
 
