@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .providers import SPECS
+
 EXIT_CHANGES = 2  # like `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes
 
 
@@ -57,13 +59,24 @@ def add_commands(sub: Any) -> None:
                                    "declaring each with import_id. Endpoints and credentials come from --stack's "
                                    "config, else the PULUMI_POLICIES_* environment variables.")
     _stack_args(p, required=False)
-    p.add_argument("--kind", action="append", choices=("ConfigurationPolicy", "ProfilePolicy", "ResourcePolicy"),
-                   help="only this kind (repeatable; default: all)")
-    p.add_argument("--profile", help="only the profile policies of this profile (id or name)")
+    p.add_argument("--kind", action="append", choices=list(SPECS), help="only this kind (repeatable; default: all)")
+    for field, kinds in _scope_fields().items():  # --profile for profile_id: the policies of one profile
+        noun = field.removesuffix("_id")
+        p.add_argument(f"--{noun.replace('_', '-')}", dest=f"scope:{field}", metavar=noun.upper(),
+                       help=f"only the {' and '.join(kinds)} objects of this {noun.replace('_', ' ')} (id or name)")
     p.add_argument("--name", help="only policies whose name (or policyid) matches this glob pattern")
     p.add_argument("--output", "-o", default="-", help="the file to write (default: standard output)")
     p.add_argument("--no-progress", action="store_true", help="no progress on standard error")
     p.set_defaults(func=cmd_export)
+
+
+def _scope_fields() -> dict[str, list[str]]:
+    """Each scope field of the registered resources, and the kinds that have it."""
+    out: dict[str, list[str]] = {}
+    for spec in SPECS.values():
+        for field in spec.scope_fields:
+            out.setdefault(field, []).append(spec.kind)
+    return out
 
 
 def _echo(text: str) -> None:
@@ -157,10 +170,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
         settings.configure_from_stack(stack)
-    kinds = args.kind or list(export.KINDS)
+    only = {field: value for field in _scope_fields() if (value := getattr(args, f"scope:{field}")) is not None}
     program = io.StringIO()  # written out only once complete: a failed export leaves an existing file as it was
     try:
-        export.export(program, kinds, profile=args.profile, name=args.name, show_progress=not args.no_progress)
+        export.export(program, args.kind, only=only, name=args.name, show_progress=not args.no_progress)
     except (PolicyAPIError, settings.ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -13,97 +13,61 @@ import json
 import keyword
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from . import settings
-from .client import ConfigurationPolicies, PolicyCollection, Profiles, checked_record
-from .client.errors import APIStatusError
-from .models import ConfigurationPolicyRecord, PolicyRecord, python_names
+from .client import checked_record
+from .models import field_marker, fields_with, python_names
 from .models.canonical import canonical
-from .providers.specs import SPECS
-
-KINDS = ("ConfigurationPolicy", "ProfilePolicy", "ResourcePolicy")
-PAGE = 100
-# Server defaults of the optional, server-defaulted fields: written only when an object differs.
-DEFAULTS: dict[str, Any] = {"is_active": True, "is_draft": False, "is_read_only": False, "access_type": "Allow",
-                            "processid": 1, "is_deleted": False}
-# NCCM run state: the server's business, never written.
-RUN_STATE = ("lastupdatetime", "activated_by", "activation_time", "activation_remarks", "lastaction",
-             "nextaction", "progress", "starttime", "endtime", "created_by", "modified_by")
+from .providers import SPECS, ResourceSpec
 
 
 @dataclass
 class Found:
-    kind: str
+    spec: ResourceSpec
     remote_id: str
     args: dict[str, Any]
 
     @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
     def title(self) -> str:
-        return str(self.args.get("name") or self.args.get("policyid") or self.remote_id)
+        return self.spec.title(self.args) or self.remote_id
 
 
-def _args(kind: str, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
-    spec = SPECS[kind]
-    args = canonical(spec.args_model, {**python_names(spec.record_model, record), **scope})
-    for key in RUN_STATE:
+def _args(spec: ResourceSpec, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that declare this object: run state left out, server defaults only where they differ."""
+    model = spec.args_model
+    args = canonical(model, {**python_names(spec.record_model, record), **scope})
+    for key in fields_with(model, "run_state"):
         args.pop(key, None)
-    for key, default in DEFAULTS.items():
-        if args.get(key) == default:
+    for key in fields_with(model, "server_default"):
+        if key in args and args[key] == field_marker(model, key, "server_default"):
             args.pop(key)
     return args
 
 
-def collect(kinds: Iterable[str] = KINDS, *, profile: str | None = None, name: str | None = None,
+def collect(kinds: Iterable[str] | None = None, *, only: Mapping[str, str] | None = None, name: str | None = None,
             progress: Callable[[int], None] = lambda n: None) -> list[Found]:
-    """Every policy of the chosen kinds on the configured endpoints (all pages, all profiles)."""
+    """Every object of the chosen kinds (default: every registered kind) on the configured endpoints, every
+    page of every scope; `only` narrows scopes (``{"profile_id": "<id or name>"}``), `name` is a glob."""
     found: list[Found] = []
-
-    def keep(item: Found) -> None:
-        if name is None or fnmatch.fnmatchcase(item.title, name):
-            found.append(item)
-            progress(len(found))
-
-    kinds = set(kinds)
-    if "ConfigurationPolicy" in kinds:
-        for items in ConfigurationPolicies(settings.nccm_client()).pages(PAGE, sort="creationtime"):
-            for item in items:
-                record = checked_record(ConfigurationPolicyRecord, item, "a configuration policy in the listing")
-                keep(Found("ConfigurationPolicy", record["id"], _args("ConfigurationPolicy", record, {})))
-    if kinds & {"ProfilePolicy", "ResourcePolicy"}:
-        client = settings.resource_manager_client()
-        if "ProfilePolicy" in kinds:
-            for prof in _profiles(client, profile):
-                if profile is not None and profile not in (prof.get("id"), prof.get("name")):
-                    continue
-                for item in PolicyCollection(client, prof["id"]).list():
-                    record = checked_record(PolicyRecord, item, f"a policy in the listing of profile {prof['id']!r}")
-                    keep(Found("ProfilePolicy", record["id"],
-                               _args("ProfilePolicy", record, {"profile_id": prof["id"]})))
-        if "ResourcePolicy" in kinds:
-            for item in PolicyCollection(client).list():
-                record = checked_record(PolicyRecord, item, "a resource policy in the listing")
-                keep(Found("ResourcePolicy", record["id"], _args("ResourcePolicy", record, {})))
+    for kind in kinds or list(SPECS):
+        spec = SPECS[kind]
+        for scope in spec.scopes(only or {}):
+            what = f"a {kind} in the listing{spec.describe_scope(scope)}"
+            for item in spec.remote(scope).listing():
+                record = checked_record(spec.record_model, item, what)
+                policy = Found(spec, record["id"], _args(spec, record, scope))
+                if name is None or fnmatch.fnmatchcase(policy.title, name):
+                    found.append(policy)
+                    progress(len(found))
     return sorted(found, key=lambda f: (f.kind, f.title, f.remote_id))
-
-
-def _profiles(client: Any, profile: str | None) -> list[dict[str, Any]]:
-    """The profiles to export from. Listing them (``GET /api/resource-manager/profiles``) is not in the policy
-    API's document: where a server does not offer it, a profile named with --profile is taken as its id."""
-    try:
-        return Profiles(client).list()
-    except APIStatusError as exc:
-        if exc.status not in (404, 405):
-            raise
-        if profile is None:
-            raise APIStatusError(
-                f"{exc} This server does not list its profiles; name the profile to export with "
-                "--profile <profile id> (once per run).", method=exc.method, url=exc.url, status=exc.status,
-                body=exc.body, server_message=exc.server_message) from None
-        return [{"id": profile}]
 
 
 def _slug(text: str) -> str:
@@ -146,15 +110,18 @@ def render(found: list[Found], *, source: str = "") -> str:
     """The program: one declaration per policy, each adopting its object with import_id."""
     used_names: set[str] = set()
     used_idents: set[str] = set()
-    kinds = sorted({f.kind for f in found})
+    modules: dict[str, set[str]] = {}
+    for item in found:
+        modules.setdefault(item.spec.import_from, set()).add(item.kind)
+    imports = [f"from {module} import {', '.join(sorted(kinds))}" for module, kinds in sorted(modules.items())]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [f'"""Policies adopted by `pulumi-policies export` on {stamp}{f" from {source}" if source else ""}.',
              "",
              "Run `pulumi up` once to bring them under management (no change is made on the server);",
              "from then on, edit them here like any other resource.",
-             '"""', "", f"from pulumi_policies import {', '.join(kinds) if kinds else 'ResourcePolicy'}", ""]
+             '"""', "", *(imports or ["from pulumi_policies import ResourcePolicy"]), ""]
     for item in found:
-        base = _slug(item.title) if item.kind != "ProfilePolicy" else _slug(f"{item.args['profile_id']}-{item.title}")
+        base = _slug("-".join([*(str(item.args[f]) for f in item.spec.scope_fields), item.title]))
         name, n = base, 2
         while name in used_names:
             name, n = f"{base}-{n}", n + 1
@@ -174,14 +141,14 @@ def render(found: list[Found], *, source: str = "") -> str:
     return "\n".join(lines)
 
 
-def export(out: TextIO, kinds: Iterable[str] = KINDS, *, profile: str | None = None, name: str | None = None,
-           show_progress: bool = True) -> int:
+def export(out: TextIO, kinds: Iterable[str] | None = None, *, only: Mapping[str, str] | None = None,
+           name: str | None = None, show_progress: bool = True) -> int:
     """Write the program to `out`; returns how many policies it declares."""
     def progress(n: int) -> None:
         if show_progress and n % 25 == 0:
             print(f"\rexporting: {n} policies", end="", file=sys.stderr, flush=True)
 
-    found = collect(kinds, profile=profile, name=name, progress=progress)
+    found = collect(kinds, only=only, name=name, progress=progress)
     if show_progress:
         print(f"\rexported {len(found)} policies", file=sys.stderr, flush=True)
     current = settings.current()

@@ -7,22 +7,22 @@ and for members, labels and settings the items added and removed by name, so a r
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from .models import field_flag
-from .models.canonical import aligned, canonical
-from .providers import UNKNOWN
-from .providers.specs import SPECS, TYPE_PREFIX
+from .models.canonical import aligned, alternatives, canonical, is_model, matches
+from .providers import SPECS, TYPE_PREFIX, UNKNOWN
 
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
        "delete-replaced": "replace", "delete": "delete", "import": "create", "read": None, "same": None,
        "refresh": None, "discard": "delete"}
-MEMBER_KINDS = ("users", "tags", "service_identities")
-# Fields shown as item lists rather than old -> new.
-ITEM_FIELDS = ("members", "resource_labels", "settings")
 IGNORED = ("import_id",)
 AFTER_APPLY = "(known after apply)"  # how a value the preview does not know yet is shown
 
@@ -33,6 +33,7 @@ class ItemChange:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    grants: bool = False   # its items are who gains or loses access
 
 
 @dataclass
@@ -63,16 +64,6 @@ def _member_label(member: Any) -> str:
     return _show_label(member)
 
 
-def _setting_label(setting: dict[str, Any]) -> str:
-    kind = setting.get("settings_type", "?")
-    if kind == "JUSTIFICATION":
-        regex = setting.get("justification_regex")
-        return f"JUSTIFICATION{f' matching {regex}' if regex else ''}"
-    if kind == "ITSM":
-        return f"ITSM via {setting.get('connection_type', '?')} connection {setting.get('connection_id', '?')}"
-    return str(kind)
-
-
 def _show_label(value: Any) -> str:
     return AFTER_APPLY if value == UNKNOWN else str(value)
 
@@ -88,37 +79,55 @@ def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def _item_changes(name: str, old: Any, new: Any) -> list[ItemChange]:
-    """Items added and removed by name. Only called with an object (or list) on each side, or none at all."""
-    old = old if old is not None else ({} if name != "settings" else [])
-    new = new if new is not None else ({} if name != "settings" else [])
+def _keyed_by(models: list[type[BaseModel]]) -> str | None:
+    """The field that tells apart the models a list may hold (a Literal in each: ``settings_type``)."""
+    for name in models[0].model_fields:
+        if all(name in m.model_fields and any(typing.get_origin(t) is typing.Literal
+                                              for t in alternatives(m.model_fields[name].annotation)) for m in models):
+            return name
+    return None
+
+
+def _item_label(models: list[type[BaseModel]], key: str, item: dict[str, Any]) -> str:
+    """How a review names a keyed item: its model's ``summary`` where it has one, else its key."""
+    model = next((m for m in models if matches(m, item)), None)
+    summary = getattr(model, "summary", None)
+    return summary(item) if callable(summary) else str(item.get(key, "?"))
+
+
+def _item_changes(model: type[BaseModel], name: str, old: Any, new: Any) -> list[ItemChange]:
+    """Items added and removed (and changed, for keyed items), by the shape of the field's model:
+    a model of lists (members, by kind), a mapping of lists (labels, by key), a list of models told apart
+    by a Literal field (settings, by type). Only called with an object (or list) on each side, or none."""
+    options = alternatives(model.model_fields[name].annotation)
+    sub = next((t for t in options if is_model(t)), None)
+    listed = next((t for t in options if typing.get_origin(t) is list), None)
+    if listed is not None:
+        old, new = old if old is not None else [], new if new is not None else []
+        return _keyed_item_changes(name, [m for m in alternatives(typing.get_args(listed)[0]) if is_model(m)], old, new)
+    old, new = old if old is not None else {}, new if new is not None else {}
     out: list[ItemChange] = []
-    if name == "members":
-        for kind in MEMBER_KINDS:
-            added, removed = _diff_items([_member_label(m) for m in _items(old.get(kind))],
-                                         [_member_label(m) for m in _items(new.get(kind))])
-            if added or removed:
-                out.append(ItemChange(f"members.{kind}", added, removed))
-    elif name == "resource_labels":
-        for key in sorted(set(old) | set(new)):
-            added, removed = _diff_items([_show_label(v) for v in _items(old.get(key))],
-                                         [_show_label(v) for v in _items(new.get(key))])
-            if added or removed:
-                out.append(ItemChange(f"resource_labels.{key}", added, removed))
-    elif name == "settings":
-        if UNKNOWN in old or UNKNOWN in new:  # which settings they are is known only after apply
-            return [ItemChange("settings", changed=[f"{_show(old)} -> {_show(new)}"])]
-        olds = {s.get("settings_type"): s for s in old if isinstance(s, dict)}
-        news = {s.get("settings_type"): s for s in new if isinstance(s, dict)}
-        change = ItemChange("settings")
-        change.added = [_setting_label(news[k]) for k in news if k not in olds]
-        change.removed = [_setting_label(olds[k]) for k in olds if k not in news]
-        change.changed = [f"{_setting_label(olds[k])} -> {_setting_label(news[k])}" if
-                          _setting_label(olds[k]) != _setting_label(news[k]) else f"{k} settings changed"
-                          for k in news if k in olds and olds[k] != news[k]]
-        if change.added or change.removed or change.changed:
-            out.append(change)
+    for key in (list(sub.model_fields) if sub is not None else sorted(set(old) | set(new))):
+        added, removed = _diff_items([_member_label(m) for m in _items(old.get(key))],
+                                     [_member_label(m) for m in _items(new.get(key))])
+        if added or removed:
+            out.append(ItemChange(f"{name}.{key}", added, removed))
     return out
+
+
+def _keyed_item_changes(name: str, models: list[type[BaseModel]], old: list[Any], new: list[Any]) -> list[ItemChange]:
+    key = _keyed_by(models) if models else None
+    if key is None or UNKNOWN in old or UNKNOWN in new:  # which items they are is known only after apply
+        return [ItemChange(name, changed=[f"{_show(old)} -> {_show(new)}"])]
+    olds = {s.get(key): s for s in old if isinstance(s, dict)}
+    news = {s.get(key): s for s in new if isinstance(s, dict)}
+    label = functools.partial(_item_label, models, key)
+    change = ItemChange(name)
+    change.added = [label(news[k]) for k in news if k not in olds]
+    change.removed = [label(olds[k]) for k in olds if k not in news]
+    change.changed = [f"{label(olds[k])} -> {label(news[k])}" if label(olds[k]) != label(news[k])
+                      else f"{k} {name} changed" for k in news if k in olds and olds[k] != news[k]]
+    return [change] if change.added or change.removed or change.changed else []
 
 
 def _user_inputs(state: dict[str, Any] | None) -> dict[str, Any]:
@@ -126,10 +135,9 @@ def _user_inputs(state: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in inputs.items() if not k.startswith("__") and k not in IGNORED}
 
 
-def _same(kind: str, name: str, old: dict[str, Any], new: dict[str, Any], op: str) -> bool:
+def _same(model: type[BaseModel] | None, name: str, old: dict[str, Any], new: dict[str, Any], op: str) -> bool:
     """Equal as the provider's diff sees them: in canonical form, and a server-defaulted field that is
     not declared (after a refresh the recorded inputs hold the server's values) is no change."""
-    model = SPECS[kind].args_model if kind in SPECS else None
     if model is None or name not in model.model_fields or op in ("create", "delete"):
         return False
     if name not in new and field_flag(model, name, "computed"):
@@ -165,16 +173,20 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
             new = {}
         if op == "create":
             old = {}
-        if kind in SPECS:  # a member the program names and the server recorded with the id it filled in: the same
-            old = aligned(SPECS[kind].args_model, new, old)
-        title = str(new.get("name") or new.get("policyid") or old.get("name") or old.get("policyid") or resource)
+        spec = SPECS.get(kind)
+        model = spec.args_model if spec else None
+        if model is not None:  # a member the program names and the server recorded with the id it filled in: the same
+            old = aligned(model, new, old)
+        title = (spec.title(new, old) if spec else None) or resource
         change = PolicyChange(op, kind, resource, title,
                               replace_reasons=list(step.get("replaceReasons") or []))
         for name in sorted(set(old) | set(new)):
-            if old.get(name) == new.get(name) or _same(kind, name, old, new, op):
+            if old.get(name) == new.get(name) or _same(model, name, old, new, op):
                 continue
-            if name in ITEM_FIELDS and all(_itemised(v) for v in (old.get(name), new.get(name))):
-                change.items.extend(_item_changes(name, old.get(name), new.get(name)))
+            if model is not None and name in model.model_fields and field_flag(model, name, "items") \
+                    and all(_itemised(v) for v in (old.get(name), new.get(name))):
+                change.items.extend(ItemChange(i.field, i.added, i.removed, i.changed, grants=field_flag(
+                    model, name, "grants")) for i in _item_changes(model, name, old.get(name), new.get(name)))
             else:
                 change.fields.append((name, old.get(name), new.get(name)))
         changes[urn] = change
@@ -211,10 +223,8 @@ def render_markdown(changes: list[PolicyChange]) -> str:
             lines += [f"| `{f}` | {_cell(_show(o))} | {_cell(_show(n))} |" for f, o, n in c.fields]
         for item in c.items:
             lines.append("")
-            lines += [f"- **{item.field}** + `{x}`" + (" (gains access)" if item.field.startswith("members") else "")
-                      for x in item.added]
-            lines += [f"- **{item.field}** - `{x}`" + (" (loses access)" if item.field.startswith("members") else "")
-                      for x in item.removed]
+            lines += [f"- **{item.field}** + `{x}`" + (" (gains access)" if item.grants else "") for x in item.added]
+            lines += [f"- **{item.field}** - `{x}`" + (" (loses access)" if item.grants else "") for x in item.removed]
             lines += [f"- **{item.field}** ~ {x}" for x in item.changed]
         lines.append("")
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Pydantic models of the documented payloads: the single source of truth for field names and rules."""
 
-from ._base import camel_to_snake, field_flag, fields_with, model_flag, python_names
+from ._base import camel_to_snake, field_flag, field_marker, fields_with, model_flag, python_names
 from .nccm import NCCM_READ_ONLY, ConfigurationPolicyArgs, ConfigurationPolicyRecord
 from .resource_manager import (
     ItsmFilterCriterion,
@@ -18,5 +18,5 @@ from .resource_manager import (
 __all__ = [
     "NCCM_READ_ONLY", "ConfigurationPolicyArgs", "ConfigurationPolicyRecord", "ItsmFilterCriterion", "ItsmSetting",
     "JustificationSetting", "Member", "Members", "PolicyFields", "PolicyRecord", "Profile", "ProfilePolicyArgs",
-    "ResourcePolicyArgs", "camel_to_snake", "field_flag", "fields_with", "model_flag", "python_names",
+    "ResourcePolicyArgs", "camel_to_snake", "field_flag", "field_marker", "fields_with", "model_flag", "python_names",
 ]

@@ -11,6 +11,12 @@ Behaviour is declared next to the field (``Field(json_schema_extra=...)``) and r
                  server's other keys are sent back as they are on every write, never dropped.
 - ``REFERENCE`` (on a model) a reference to something by ``id`` or ``name``: given by one of them, it
                  matches a server's record that carries both (see ``canonical.aligned``).
+- ``RUN_STATE`` computed, and the server's own bookkeeping (last run, progress...): an export never writes it.
+- ``server_default(v)`` computed, and `v` when nobody set it: an export writes it only where it differs.
+- ``ITEMS``     a review report lists its items added and removed (by member, label key or setting type)
+                 rather than the whole value old -> new.
+- ``GRANTS``    its items are who the policy grants access to: a review says who gains and loses access,
+                 and the policy pack's access rules apply to every resource that has such a field.
 """
 
 from __future__ import annotations
@@ -28,10 +34,17 @@ READ_ONLY = {"read_only": True}
 UNORDERED = {"unordered": True}
 CARRY_UNKNOWN = {"carry_unknown": True}
 REFERENCE = {"reference": True}
+RUN_STATE = {"computed": True, "run_state": True}
+ITEMS = {"items": True}
+GRANTS = {"items": True, "grants": True}
 
 
-def marked(*markers: dict[str, bool]) -> dict[str, bool]:
-    out: dict[str, bool] = {}
+def server_default(value: Any) -> dict[str, Any]:
+    return {"computed": True, "server_default": value}
+
+
+def marked(*markers: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for m in markers:
         out.update(m)
     return out
@@ -58,6 +71,12 @@ class LenientModel(BaseModel):
 def field_flag(model: type[BaseModel], name: str, flag: str) -> bool:
     extra = model.model_fields[name].json_schema_extra
     return bool(isinstance(extra, dict) and extra.get(flag))
+
+
+def field_marker(model: type[BaseModel], name: str, key: str, default: Any = None) -> Any:
+    """The value a field's markers give `key` (``server_default``'s value...), or `default`."""
+    extra = model.model_fields[name].json_schema_extra
+    return extra.get(key, default) if isinstance(extra, dict) else default
 
 
 def fields_with(model: type[BaseModel], flag: str) -> list[str]:

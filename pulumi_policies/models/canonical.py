@@ -29,27 +29,27 @@ def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _unwrap(annotation: Any) -> list[Any]:
+def alternatives(annotation: Any) -> list[Any]:
     """The alternatives of an annotation, Annotated and Optional removed."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
+        return alternatives(typing.get_args(annotation)[0])
     if origin in (Union, types.UnionType):
         out: list[Any] = []
         for arg in typing.get_args(annotation):
             if arg is not type(None):
-                out.extend(_unwrap(arg))
+                out.extend(alternatives(arg))
         return out
     return [annotation]
 
 
-def _is_model(t: Any) -> bool:
+def is_model(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, BaseModel)
 
 
-def _matches(model: type[BaseModel], raw: dict[str, Any]) -> bool:
+def matches(model: type[BaseModel], raw: dict[str, Any]) -> bool:
     for name, field in model.model_fields.items():
-        literal = [a for a in _unwrap(field.annotation) if typing.get_origin(a) is Literal]
+        literal = [a for a in alternatives(field.annotation) if typing.get_origin(a) is Literal]
         if literal:
             value = raw.get(name, raw.get(field.alias or name))
             if value not in typing.get_args(literal[0]):
@@ -60,10 +60,10 @@ def _matches(model: type[BaseModel], raw: dict[str, Any]) -> bool:
 def _value(annotation: Any, raw: Any, unordered: bool = False) -> Any:
     if raw is None:
         return None
-    options = _unwrap(annotation)
-    models = [t for t in options if _is_model(t)]
+    options = alternatives(annotation)
+    models = [t for t in options if is_model(t)]
     if models and isinstance(raw, dict):
-        model = next((m for m in models if _matches(m, raw)), models[0])
+        model = next((m for m in models if matches(m, raw)), models[0])
         return canonical(model, raw)
     for t in options:
         origin = typing.get_origin(t)
@@ -132,15 +132,15 @@ def wire_keys_only(model: type[BaseModel], data: Any) -> Any:
         if key not in data:
             continue
         value = data[key]
-        for t in _unwrap(field.annotation):
+        for t in alternatives(field.annotation):
             if typing.get_origin(t) is list and isinstance(value, list):
                 (item,) = typing.get_args(t) or (Any,)
-                models = [m for m in _unwrap(item) if _is_model(m)]
+                models = [m for m in alternatives(item) if is_model(m)]
                 if models:
-                    value = [wire_keys_only(next((m for m in models if _matches(m, v)), models[0]), v)
+                    value = [wire_keys_only(next((m for m in models if matches(m, v)), models[0]), v)
                              if isinstance(v, dict) else v for v in value]
                 break
-            if _is_model(t) and isinstance(value, dict):
+            if is_model(t) and isinstance(value, dict):
                 value = wire_keys_only(t, value)
                 break
         out[key] = value
@@ -162,13 +162,13 @@ def aligned(model: type[BaseModel], declared: dict[str, Any], recorded: dict[str
         if have_key is None or want is None:
             continue
         have = recorded[have_key]
-        for t in _unwrap(field.annotation):
-            if _is_model(t) and isinstance(have, dict) and isinstance(want, dict):
+        for t in alternatives(field.annotation):
+            if is_model(t) and isinstance(have, dict) and isinstance(want, dict):
                 out[have_key] = aligned(t, want, have)
                 break
             if typing.get_origin(t) is list and isinstance(have, list) and isinstance(want, list):
                 (item,) = typing.get_args(t) or (Any,)
-                refs = [m for m in _unwrap(item) if _is_model(m) and model_flag(m, "reference")]
+                refs = [m for m in alternatives(item) if is_model(m) and model_flag(m, "reference")]
                 if refs:
                     out[have_key] = [_as_declared(x, want) for x in have]
                 break
@@ -185,3 +185,49 @@ def _as_declared(item: Any, declared: list[Any]) -> Any:
         if given and all(item.get(k) == v for k, v in given.items()):
             return {k: item[k] for k in given}
     return item
+
+
+def python_keys(model: type[BaseModel], data: Any) -> Any:
+    """`data` under Python names at every level `model` describes (``isActive`` -> ``is_active``), the other
+    way from ``wire_keys_only``. Values stay as given and keys the model does not know are kept as they are."""
+    if not isinstance(data, dict):
+        return data
+    names = {field.alias: name for name, field in model.model_fields.items() if field.alias}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = names.get(key, key)
+        field = model.model_fields.get(name)
+        out[name] = _python_value(field.annotation, value) if field is not None else value
+    return out
+
+
+def _python_value(annotation: Any, value: Any) -> Any:
+    for t in alternatives(annotation):
+        if typing.get_origin(t) is list and isinstance(value, list):
+            (item,) = typing.get_args(t) or (Any,)
+            models = [m for m in alternatives(item) if is_model(m)]
+            if not models:
+                return value
+            return [python_keys(next((m for m in models if matches(m, v)), models[0]), v) for v in value]
+        if is_model(t) and isinstance(value, dict):
+            return python_keys(t, value)
+    return value
+
+
+@functools.cache
+def union_tags(model: type[BaseModel]) -> frozenset[str]:
+    """Every Literal value in `model`'s tree: the tags pydantic puts in an error's location for the branch of a
+    discriminated union (``settings.0.ITSM.connection_id``), which say nothing to a user."""
+    tags: set[str] = set()
+    pending: list[Any] = [f.annotation for f in model.model_fields.values()]
+    seen: set[Any] = {model}
+    while pending:
+        for t in alternatives(pending.pop()):
+            if typing.get_origin(t) is Literal:
+                tags.update(str(a) for a in typing.get_args(t))
+            elif is_model(t) and t not in seen:
+                seen.add(t)
+                pending += [f.annotation for f in t.model_fields.values()]
+            else:
+                pending += [a for a in typing.get_args(t) if a is not type(None)]
+    return frozenset(tags)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from ._base import COMPUTED, READ_ONLY, REPLACE, UNORDERED, LenientModel, StrictModel, Timestamp
+from ._base import READ_ONLY, REPLACE, RUN_STATE, UNORDERED, LenientModel, StrictModel, Timestamp, server_default
 
 _MAX_KEY = 25
 
@@ -31,7 +31,7 @@ class ConfigurationPolicyArgs(StrictModel):
     organization: Key = Field(min_length=1, max_length=_MAX_KEY, json_schema_extra=REPLACE)
     name: str = ""
     description: str = ""
-    processid: int | None = Field(None, json_schema_extra=COMPUTED)
+    processid: int | None = Field(None, json_schema_extra=server_default(1))
     associate_users: str = ""
     associate_groups: str = ""
     associated_rules: str = ""
@@ -40,18 +40,18 @@ class ConfigurationPolicyArgs(StrictModel):
     assigned_users: list[Any] = Field(default_factory=list, json_schema_extra=UNORDERED)
     assigned_group: list[Any] = Field(default_factory=list, json_schema_extra=UNORDERED)
     # Documented as writable, but run state the server keeps: compared only when declared.
-    lastupdatetime: Timestamp | None = Field(None, json_schema_extra=COMPUTED)
-    activated_by: str | None = Field(None, json_schema_extra=COMPUTED)
-    activation_time: Timestamp | None = Field(None, json_schema_extra=COMPUTED)
-    activation_remarks: str | None = Field(None, json_schema_extra=COMPUTED)
-    lastaction: Timestamp | None = Field(None, json_schema_extra=COMPUTED)
-    nextaction: Timestamp | None = Field(None, json_schema_extra=COMPUTED)
-    progress: int | None = Field(None, json_schema_extra=COMPUTED)
-    starttime: int | None = Field(None, json_schema_extra=COMPUTED)
-    endtime: int | None = Field(None, json_schema_extra=COMPUTED)
-    created_by: str | None = Field(None, json_schema_extra=COMPUTED)
-    modified_by: str | None = Field(None, json_schema_extra=COMPUTED)
-    is_deleted: bool | None = Field(None, json_schema_extra=COMPUTED)
+    lastupdatetime: Timestamp | None = Field(None, json_schema_extra=RUN_STATE)
+    activated_by: str | None = Field(None, json_schema_extra=RUN_STATE)
+    activation_time: Timestamp | None = Field(None, json_schema_extra=RUN_STATE)
+    activation_remarks: str | None = Field(None, json_schema_extra=RUN_STATE)
+    lastaction: Timestamp | None = Field(None, json_schema_extra=RUN_STATE)
+    nextaction: Timestamp | None = Field(None, json_schema_extra=RUN_STATE)
+    progress: int | None = Field(None, json_schema_extra=RUN_STATE)
+    starttime: int | None = Field(None, json_schema_extra=RUN_STATE)
+    endtime: int | None = Field(None, json_schema_extra=RUN_STATE)
+    created_by: str | None = Field(None, json_schema_extra=RUN_STATE)
+    modified_by: str | None = Field(None, json_schema_extra=RUN_STATE)
+    is_deleted: bool | None = Field(None, json_schema_extra=server_default(False))
 
 
 class ConfigurationPolicyRecord(LenientModel):

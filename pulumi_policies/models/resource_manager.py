@@ -7,6 +7,7 @@ Both resources share :class:`PolicyFields`; a profile policy adds its ``profile_
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -14,6 +15,8 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 from ._base import (
     CARRY_UNKNOWN,
     COMPUTED,
+    GRANTS,
+    ITEMS,
     READ_ONLY,
     REFERENCE,
     REPLACE,
@@ -22,6 +25,7 @@ from ._base import (
     LenientModel,
     StrictModel,
     marked,
+    server_default,
 )
 
 
@@ -77,6 +81,11 @@ class ItsmSetting(_SettingBase):
     itsm_filter_criteria: list[ItsmFilterCriterion] = Field(default_factory=list, alias="itsmFilterCriteria",
                                                             json_schema_extra=UNORDERED)
 
+    @staticmethod
+    def summary(value: Mapping[str, Any]) -> str:
+        """How a review names this setting: which ITSM connection it requires."""
+        return f"ITSM via {value.get('connection_type', '?')} connection {value.get('connection_id', '?')}"
+
 
 class JustificationSetting(_SettingBase):
     """Requests must carry a justification, optionally matching ``justification_regex``."""
@@ -84,6 +93,12 @@ class JustificationSetting(_SettingBase):
     settings_type: Literal["JUSTIFICATION"] = Field(alias="settingsType")
     is_justification_required: bool = Field(True, alias="isJustificationRequired")
     justification_regex: str | None = Field(None, alias="justificationRegex")
+
+    @staticmethod
+    def summary(value: Mapping[str, Any]) -> str:
+        """How a review names this setting: the pattern a justification must match, if any."""
+        regex = value.get("justification_regex")
+        return f"JUSTIFICATION{f' matching {regex}' if regex else ''}"
 
     @field_validator("justification_regex")
     @classmethod
@@ -106,20 +121,21 @@ class PolicyFields(StrictModel):
     # with a stricter rule says so in its answer, which the error passes on.
     name: str = Field(min_length=1, description="Unique within its scope; a rename is in place.")
     description: str = ""
-    is_active: bool | None = Field(None, alias="isActive", json_schema_extra=COMPUTED)
-    is_draft: bool | None = Field(None, alias="isDraft", json_schema_extra=COMPUTED)
-    is_read_only: bool | None = Field(None, alias="isReadOnly", json_schema_extra=COMPUTED)
+    is_active: bool | None = Field(None, alias="isActive", json_schema_extra=server_default(True))
+    is_draft: bool | None = Field(None, alias="isDraft", json_schema_extra=server_default(False))
+    is_read_only: bool | None = Field(None, alias="isReadOnly", json_schema_extra=server_default(False))
     condition: JsonObject = Field(default_factory=dict)
     resource: str | None = None
     access_level: str | None = Field(None, alias="accessLevel")
-    access_type: Literal["Allow", "Deny"] | None = Field(None, alias="accessType", json_schema_extra=COMPUTED)
+    access_type: Literal["Allow", "Deny"] | None = Field(None, alias="accessType",
+                                                        json_schema_extra=server_default("Allow"))
     consumer: str | None = Field(None, json_schema_extra=COMPUTED)
-    settings: list[Setting] = Field(default_factory=list, json_schema_extra=UNORDERED)
+    settings: list[Setting] = Field(default_factory=list, json_schema_extra=marked(UNORDERED, ITEMS))
     # Kinds a server holds that this model does not know (tokens, aiIdentities, ...) are kept on write.
-    members: Members = Field(default_factory=Members, json_schema_extra=CARRY_UNKNOWN)
+    members: Members = Field(default_factory=Members, json_schema_extra=marked(CARRY_UNKNOWN, GRANTS))
     # UNORDERED on a mapping: the order of each key's values carries no meaning.
     resource_labels: dict[str, list[str]] = Field(default_factory=dict, alias="resourceLabels",
-                                                  json_schema_extra=UNORDERED)
+                                                  json_schema_extra=marked(UNORDERED, ITEMS))
 
     @field_validator("name")
     @classmethod

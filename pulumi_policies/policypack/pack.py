@@ -42,10 +42,8 @@ def _config(rule: Rule, args: Any) -> dict[str, Any]:
 
 
 def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
-    types = {TYPE_PREFIX + kind for kind in rule.kinds}
-
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in types:
+        if args.resource_type.removeprefix(TYPE_PREFIX) not in rule.kinds():
             return
         for message in rule.check(normalise(args.resource_type, args.name, args.props), _config(rule, args)):
             report_violation(message, args.urn)
@@ -78,7 +76,7 @@ def policies(exclude: Collection[str] = ()) -> list[ResourceValidationPolicy | S
     unknown = set(exclude) - {r.name for r in RULES}
     if unknown:
         raise ValueError(f"no such rule(s): {sorted(unknown)}; rules: {[r.name for r in RULES]}")
-    return [_resource_policy(r) if r.kinds else _stack_policy(r) for r in RULES if r.name not in exclude]
+    return [_resource_policy(r) if r.applies else _stack_policy(r) for r in RULES if r.name not in exclude]
 
 
 def guardrails_pack(name: str = PACK_NAME, exclude: Collection[str] = ()) -> PolicyPack:

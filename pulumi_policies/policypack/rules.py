@@ -17,12 +17,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import camel_to_snake
-from ..models.canonical import canonical
-from ..providers.specs import SPECS, TYPE_PREFIX
+from ..models import fields_with
+from ..models.canonical import canonical, python_keys
+from ..providers import SPECS, TYPE_PREFIX, ResourceSpec
 
-ACCESS = ("ResourcePolicy", "ProfilePolicy")
-CONFIGURATION = ("ConfigurationPolicy",)
 # Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.
 PROBES = ("x", "because", "n/a", "1234", "fix it", "-")
 
@@ -31,7 +29,7 @@ PROBES = ("x", "because", "n/a", "1234", "fix it", "-")
 class Policy:
     """What a rule sees of one declared policy."""
 
-    kind: str                # ResourcePolicy | ProfilePolicy | ConfigurationPolicy
+    kind: str                # ResourcePolicy | ProfilePolicy | ConfigurationPolicy | any registered kind
     name: str                # the Pulumi resource name
     props: Mapping[str, Any]  # the inputs, snake_case
 
@@ -39,15 +37,24 @@ class Policy:
     def label(self) -> str:
         return f"{self.kind} '{self.name}'"
 
+    @property
+    def spec(self) -> ResourceSpec | None:
+        return SPECS.get(self.kind)
+
     def get(self, key: str, default: Any = None) -> Any:
         value = self.props.get(key)
         return default if value is None else value
 
     def members(self) -> list[tuple[str, str]]:
-        """(kind, id or name) of every member granted."""
-        members = self.get("members", {})
-        return [(kind, str(m.get("id") or m.get("name"))) for kind in ("users", "tags", "service_identities")
-                for m in members.get(kind) or [] if isinstance(m, Mapping)]
+        """(kind, id or name) of every member granted (the items of its GRANTS field: users, tags...)."""
+        model = self.spec.args_model if self.spec else None
+        out: list[tuple[str, str]] = []
+        for granted in fields_with(model, "grants") if model else ():
+            members = self.get(granted, {})
+            kinds = members.keys() if isinstance(members, Mapping) else ()
+            out += [(kind, str(m.get("id") or m.get("name"))) for kind in kinds
+                    for m in members.get(kind) or [] if isinstance(m, Mapping)]
+        return out
 
     def setting(self, settings_type: str) -> Mapping[str, Any] | None:
         return next((s for s in self.get("settings", []) if s.get("settings_type") == settings_type), None)
@@ -56,29 +63,23 @@ class Policy:
         return self.get("access_type", "Allow") != "Deny" and self.get("is_active", True) is not False
 
 
-def _snake(value: Any, depth: int) -> Any:
-    if isinstance(value, Mapping) and depth:
-        return {camel_to_snake(k): _snake(v, depth - 1) for k, v in value.items()}
-    if isinstance(value, list) and depth:
-        return [_snake(v, depth) for v in value]
-    return value
-
-
 class _Props(Mapping[str, Any]):
-    """Inputs under snake_case keys, each value converted when a rule reads it.
+    """Inputs under Python names (camelCase aliases accepted), each value converted when a rule reads it.
 
     Read lazily on purpose: at preview, pulumi-policy raises on reading a value the engine does not know
     yet, and reports the rule that read it as not run. Copying every value up front would make one unknown
     field (a description from another resource's output) stop every rule, mandatory ones included.
     """
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+    def __init__(self, raw: Mapping[str, Any], spec: ResourceSpec | None) -> None:
         self._raw = raw
-        self._keys = {camel_to_snake(k): k for k in raw if not k.startswith("__")}
+        self._model = spec.args_model if spec else None
+        aliases = {f.alias: n for n, f in self._model.model_fields.items() if f.alias} if self._model else {}
+        self._keys = {aliases.get(k, k): k for k in raw if not k.startswith("__")}
 
     def __getitem__(self, key: str) -> Any:
         value = self._raw[self._keys[key]]
-        return _snake(value, 2) if key in ("members", "settings") else value
+        return python_keys(self._model, {key: value})[key] if self._model else value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
@@ -88,12 +89,13 @@ class _Props(Mapping[str, Any]):
 
 
 def normalise(kind: str, name: str, props: Mapping[str, Any]) -> Policy:
-    """Inputs as a rule sees them: snake_case keys (camelCase aliases accepted), engine fields dropped."""
-    return Policy(kind.removeprefix(TYPE_PREFIX), name, _Props(props))
+    """Inputs as a rule sees them: Python names (camelCase aliases accepted), engine fields dropped."""
+    kind = kind.removeprefix(TYPE_PREFIX)
+    return Policy(kind, name, _Props(props, SPECS.get(kind)))
 
 
 def is_production(policy: Policy, config: Mapping[str, Any]) -> bool:
-    if policy.kind == "ProfilePolicy" and policy.get("profile_id") in (config.get("productionProfiles") or []):
+    if policy.get("profile_id") is not None and policy.get("profile_id") in (config.get("productionProfiles") or []):
         return True
     labels = policy.get("resource_labels", {})
     return any(set(labels.get(key) or []) & set(values) for key, values in
@@ -151,8 +153,10 @@ def prefer_tags_over_users(policy: Policy, config: Mapping[str, Any]) -> Iterato
 
 
 def naming_convention(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+    if policy.spec is None:
+        return
     pattern = str(config.get("pattern") or r"^[a-z0-9][a-z0-9-]*$")
-    field_name = "policyid" if policy.kind == "ConfigurationPolicy" else "name"
+    field_name = policy.spec.natural_key[0]  # what names it uniquely: name, or policyid
     value = policy.get(field_name)
     if isinstance(value, str) and not re.search(pattern, value):
         yield f"{policy.label}: {field_name} {value!r} does not follow the naming pattern {pattern!r}."
@@ -179,9 +183,9 @@ def no_duplicate_grants(policies: Iterable[Policy], config: Mapping[str, Any]) -
     condition and settings (the same member with another access level or condition is another grant)."""
     seen: dict[tuple[Any, ...], str] = {}
     for policy in policies:
-        if policy.kind not in ACCESS or not policy.grants():
+        if policy.spec is None or not policy.spec.grants_access or not policy.grants():
             continue
-        access = canonical(SPECS[policy.kind].args_model, policy.props, only=("access_level", "condition", "settings"))
+        access = canonical(policy.spec.args_model, policy.props, only=("access_level", "condition", "settings"))
         target = (policy.kind, policy.get("profile_id"), policy.get("resource"),
                   tuple(sorted((k, tuple(sorted(v))) for k, v in policy.get("resource_labels", {}).items())),
                   json.dumps(access, sort_keys=True, default=str))
@@ -193,17 +197,35 @@ def no_duplicate_grants(policies: Iterable[Policy], config: Mapping[str, Any]) -
             seen.setdefault(key, policy.label)
 
 
+def access(spec: ResourceSpec) -> bool:
+    """Resources that grant access to members (a GRANTS field): every one registered, now or later."""
+    return spec.grants_access
+
+
+def any_kind(spec: ResourceSpec) -> bool:
+    return True
+
+
+def kind(name: str) -> Callable[[ResourceSpec], bool]:
+    """A rule about one resource's own fields."""
+    return lambda spec: spec.kind == name
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     description: str
     check: Callable[..., Iterator[str]]
-    kinds: tuple[str, ...]          # resource kinds it applies to; () for a stack rule
+    applies: Callable[[ResourceSpec], bool] | None   # which registered resources it checks; None: a stack rule
     mandatory: bool
     config: dict[str, dict[str, Any]] = field(default_factory=dict)  # JSON schema properties, with defaults
 
     def defaults(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.config.items()}
+
+    def kinds(self) -> list[str]:
+        """The registered kinds it checks, as of now."""
+        return [k for k, spec in SPECS.items() if self.applies is not None and self.applies(spec)]
 
 
 PRODUCTION = {
@@ -216,29 +238,29 @@ PRODUCTION = {
 
 RULES: tuple[Rule, ...] = (
     Rule("active-policy-needs-members", "An active access policy grants at least one member.",
-         active_policy_needs_members, ACCESS, mandatory=True),
+         active_policy_needs_members, access, mandatory=True),
     Rule("production-access-needs-approval",
          "Allow policies on production resources require a JUSTIFICATION or ITSM setting.",
-         production_access_needs_approval, ACCESS, mandatory=True, config=PRODUCTION),
+         production_access_needs_approval, access, mandatory=True, config=PRODUCTION),
     Rule("justification-regex-must-constrain", "A justification regex compiles and does not accept everything.",
-         justification_regex_must_constrain, ACCESS, mandatory=True),
+         justification_regex_must_constrain, access, mandatory=True),
     Rule("resource-policy-needs-scope", "A resource policy names its resource or resource labels.",
-         resource_policy_needs_scope, ("ResourcePolicy",), mandatory=True),
+         resource_policy_needs_scope, kind("ResourcePolicy"), mandatory=True),
     Rule("prefer-tags-over-users", "Access goes to tags (groups) rather than to many individual users.",
-         prefer_tags_over_users, ACCESS, mandatory=False,
+         prefer_tags_over_users, access, mandatory=False,
          config={"maxDirectUsers": {"type": "integer", "minimum": 0, "default": 1,
                                     "description": "users a policy may name directly"}}),
     Rule("naming-convention", "Policy names (policyid for configuration policies) follow the naming pattern.",
-         naming_convention, ACCESS + CONFIGURATION, mandatory=False,
+         naming_convention, any_kind, mandatory=False,
          config={"pattern": {"type": "string", "default": r"^[a-z0-9][a-z0-9-]*$",
                              "description": "regular expression names must match"}}),
     Rule("configuration-policy-schedule-and-organization",
          "A configuration policy has a schedule and belongs to an allowed organization.",
-         configuration_policy_schedule_and_organization, CONFIGURATION, mandatory=True,
+         configuration_policy_schedule_and_organization, kind("ConfigurationPolicy"), mandatory=True,
          config={"allowedOrganizations": {"type": "array", "items": {"type": "string"}, "default": [],
                                           "description": "organizations allowed (empty: any)"}}),
     Rule("no-drafts-in-production", "No draft policy applies to production resources.",
-         no_drafts_in_production, ACCESS, mandatory=True, config=PRODUCTION),
+         no_drafts_in_production, access, mandatory=True, config=PRODUCTION),
     Rule("no-duplicate-grants", "No two policies grant the same member the same access.",
-         no_duplicate_grants, (), mandatory=False),
+         no_duplicate_grants, None, mandatory=False),
 )

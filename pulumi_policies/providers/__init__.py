@@ -1,26 +1,32 @@
-"""Pulumi dynamic providers: one generic engine (engine.py), one spec per resource (specs.py)."""
+"""Pulumi dynamic providers: one generic engine (engine.py), one spec per resource (specs.py).
+
+Each registered spec gets its provider class here, ``<Kind>Provider``: a module attribute, so that the
+provider object Pulumi pickles into the state is found again by reference (the names are the ones
+earlier releases wrote into existing states).
+"""
 
 from .engine import UNKNOWN, PolicyProvider, PolicyProviderError
-from .specs import CONFIGURATION_POLICY, PROFILE_POLICY, RESOURCE_POLICY, ResourceSpec
+from .specs import SPECS, TYPE_MODULE, TYPE_PREFIX, ResourceSpec, register
+
+PROVIDERS: dict[str, type[PolicyProvider]] = {}
 
 
-class ConfigurationPolicyProvider(PolicyProvider):
-    spec = CONFIGURATION_POLICY
+def provider_class(spec: ResourceSpec) -> type[PolicyProvider]:
+    """The provider class of a registered spec, made once."""
+    if SPECS.get(spec.kind) is not spec:
+        raise ValueError(f"{spec.kind!r} is not a registered resource: register(spec) first")
+    cls = PROVIDERS.get(spec.kind)
+    if cls is None:
+        name = f"{spec.kind}Provider"
+        cls = type(name, (PolicyProvider,), {"spec": spec, "__module__": __name__, "__qualname__": name})
+        PROVIDERS[spec.kind] = globals()[name] = cls
+    return cls
 
 
-class ProfilePolicyProvider(PolicyProvider):
-    spec = PROFILE_POLICY
-
-
-class ResourcePolicyProvider(PolicyProvider):
-    spec = RESOURCE_POLICY
-
-
-PROVIDERS: dict[str, type[PolicyProvider]] = {
-    cls.spec.kind: cls for cls in (ConfigurationPolicyProvider, ProfilePolicyProvider, ResourcePolicyProvider)
-}
+for _spec in list(SPECS.values()):
+    provider_class(_spec)
 
 __all__ = [
-    "PROVIDERS", "UNKNOWN", "ConfigurationPolicyProvider", "PolicyProvider", "PolicyProviderError", "ProfilePolicyProvider",
-    "ResourcePolicyProvider", "ResourceSpec",
+    "PROVIDERS", "SPECS", "TYPE_MODULE", "TYPE_PREFIX", "UNKNOWN", "PolicyProvider", "PolicyProviderError", "ResourceSpec",
+    "provider_class", "register",
 ]

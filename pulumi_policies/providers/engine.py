@@ -37,7 +37,7 @@ from ..client import (
     retry_after,
 )
 from ..models import camel_to_snake, field_flag, fields_with, python_names
-from ..models.canonical import EMPTY, aligned, canonical
+from ..models.canonical import EMPTY, aligned, canonical, union_tags
 from .specs import ResourceSpec
 
 IMPORT_ID = "import_id"
@@ -167,7 +167,7 @@ class PolicyProvider(ResourceProvider):
                     continue  # decided once the value is known
                 if error["type"] == "missing":  # pydantic names a missing field by its wire alias
                     loc = (*loc[:-1], camel_to_snake(str(loc[-1])))
-                path = _path(loc)
+                path = _path(loc, union_tags(self.spec.args_model))
                 reason = error["msg"].removeprefix("Value error, ")
                 failures.append(CheckFailure(str(loc[0]) if loc else "",
                                              f"{self.spec.kind}.{path}: {reason} (got {_show(error.get('input'))})"))
@@ -366,13 +366,13 @@ def _unknown_along(data: Any, loc: tuple[Any, ...]) -> bool:
     return _contains_unknown(data)
 
 
-def _path(loc: tuple[Any, ...]) -> str:
+def _path(loc: tuple[Any, ...], tags: frozenset[str]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("ITSM", "JUSTIFICATION"):
-            continue  # the discriminated-union branch pydantic names; the index says which setting
+        elif part in tags:
+            continue  # the discriminated-union branch pydantic names (ITSM...); the index says which item
         else:
             out += f".{part}" if out else str(part)
     return out

@@ -30,7 +30,7 @@ Record = dict[str, Any]
 
 
 @dataclass
-class _Collection:
+class _CachedListing:
     lock: threading.Lock = field(default_factory=threading.Lock)
     reads: int = 0
     listing: dict[str, Record] | None = None
@@ -41,11 +41,11 @@ class Listings:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._collections: dict[Hashable, _Collection] = {}
+        self._collections: dict[Hashable, _CachedListing] = {}
 
-    def _get(self, key: Hashable) -> _Collection:
+    def _get(self, key: Hashable) -> _CachedListing:
         with self._lock:
-            return self._collections.setdefault(key, _Collection())
+            return self._collections.setdefault(key, _CachedListing())
 
     def retrieve(self, key: Hashable, remote_id: str, get_one: Callable[[str], Record | None],
                  list_all: Callable[[], list[Record]]) -> Record | None:

@@ -1,15 +1,20 @@
-"""What differs between the three resources, as data: model, remote collection, id format, keys.
+"""The registry of resources: everything that differs between them, as data, in one ``ResourceSpec`` each.
+
+The provider engine, the resource classes, ``export``, the review report, the policy pack and the CLI's
+choices all read ``SPECS``; none of them names a resource. Adding one is a spec here (``register``), its
+model pair in ``models/``, its resource class in ``resources/`` and its tests (docs/DESIGN.md, "Adding a
+resource").
 
 A ``Remote`` gives the engine one set of verbs over either API family:
 ``create(body) -> record``, ``retrieve(id)`` (one GET, for what is about to be written), ``read(id)``
 (a refresh's read, which may be served by the collection's listing, see listing.py),
 ``update(id, body) -> record | None``, ``delete(id)``, ``find(inputs) -> record | None`` (by natural
-key, to adopt a create that landed unseen).
+key, to adopt a create that landed unseen), ``listing()`` (every object of the collection, for export).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote
@@ -17,12 +22,29 @@ from urllib.parse import unquote
 from pydantic import BaseModel
 
 from .. import settings
-from ..client import APIClient, ConfigurationPolicies, PolicyCollection, segment
-from ..client.errors import APIResponseError, AuthenticationError, PolicyAPIError
-from ..models import ConfigurationPolicyArgs, ConfigurationPolicyRecord, PolicyRecord, ProfilePolicyArgs, ResourcePolicyArgs
+from ..client import (
+    APIClient,
+    APIResponseError,
+    APIStatusError,
+    AuthenticationError,
+    ConfigurationPolicies,
+    PolicyAPIError,
+    PolicyCollection,
+    Profiles,
+    segment,
+)
+from ..models import (
+    ConfigurationPolicyArgs,
+    ConfigurationPolicyRecord,
+    PolicyRecord,
+    ProfilePolicyArgs,
+    ResourcePolicyArgs,
+    fields_with,
+)
 from .listing import LISTINGS
 
-TYPE_PREFIX = "pulumi-python:dynamic/pulumi_policies:"  # + kind: the type token of each resource
+TYPE_MODULE = "pulumi_policies"
+TYPE_PREFIX = f"pulumi-python:dynamic/{TYPE_MODULE}:"  # + kind: the type token of each resource
 
 
 class Remote(Protocol):
@@ -33,9 +55,10 @@ class Remote(Protocol):
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None: ...
     def delete(self, remote_id: str) -> None: ...
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None: ...
+    def listing(self) -> Iterator[dict[str, Any]]: ...
 
 
-class _Collection:
+class CollectionRemote:
     """The verbs both API families share: reads (direct, or served by the listing) and delete."""
 
     api: Any
@@ -57,7 +80,7 @@ class _Collection:
             self.api.delete(remote_id)
 
 
-class NccmRemote(_Collection):
+class NccmRemote(CollectionRemote):
     """NCCM: POST answers 201 with no body, so a create finds its policy among the newest by natural key."""
 
     def __init__(self) -> None:
@@ -90,8 +113,12 @@ class NccmRemote(_Collection):
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["policyid"], inputs["organization"])
 
+    def listing(self) -> Iterator[dict[str, Any]]:
+        for items in self.api.pages(100, sort="creationtime"):
+            yield from items
 
-class ResourceManagerRemote(_Collection):
+
+class ResourceManagerRemote(CollectionRemote):
     """Resource manager: POST answers 201 with the object; PATCH answers 204 with nothing."""
 
     def __init__(self, profile_id: str | None) -> None:
@@ -109,6 +136,31 @@ class ResourceManagerRemote(_Collection):
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["name"])
 
+    def listing(self) -> Iterator[dict[str, Any]]:
+        yield from self.api.list()
+
+
+def profile_scopes(only: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    """Every profile (its id as ``profile_id``), or the one ``only["profile_id"]`` names by id or name.
+
+    Listing profiles (``GET /api/resource-manager/profiles``) is not in the policy API's document: where a
+    server does not offer it, a profile named in `only` is taken as its id."""
+    wanted = only.get("profile_id")
+    try:
+        profiles = Profiles(settings.resource_manager_client()).list()
+    except APIStatusError as exc:
+        if exc.status not in (404, 405):
+            raise
+        if wanted is None:
+            raise APIStatusError(
+                f"{exc} This server does not list its profiles; name the profile to export with "
+                "--profile <profile id> (once per run).", method=exc.method, url=exc.url, status=exc.status,
+                body=exc.body, server_message=exc.server_message) from None
+        profiles = [{"id": wanted}]
+    for profile in profiles:
+        if wanted is None or wanted in (profile.get("id"), profile.get("name")):
+            yield {"profile_id": profile["id"]}
+
 
 @dataclass(frozen=True)
 class ResourceSpec:
@@ -121,7 +173,28 @@ class ResourceSpec:
     id_output: str | None = None                # output holding the remote id, where the Pulumi id is not it
     full_replace: bool = False                  # update is a PUT of every field (else a PATCH)
     wire_by_alias: bool = True                  # request bodies use the models' aliases (camelCase)
-    describe_scope: Callable[[dict[str, Any]], str] = lambda inputs: ""
+    describe_scope: Callable[[Mapping[str, Any]], str] = lambda inputs: ""
+    # Every scope objects of this kind live in, narrowed by `only` (scope field -> id or name): for export.
+    scopes: Callable[[Mapping[str, str]], Iterable[dict[str, Any]]] = lambda only: [{}]
+    title_fields: tuple[str, ...] = ("name",)   # what a report and an export call an object: the first set
+    import_from: str = "pulumi_policies"        # the module users import its resource class from
+
+    @property
+    def type_token(self) -> str:
+        return TYPE_PREFIX + self.kind
+
+    @property
+    def grants_access(self) -> bool:
+        """Does it grant access to members (a GRANTS field)? Then the policy pack's access rules apply."""
+        return bool(fields_with(self.args_model, "grants"))
+
+    def title(self, *values: Mapping[str, Any]) -> str | None:
+        """The object's own name from the first of `values` (inputs, outputs...) that has a title field set."""
+        for value in values:
+            for name in self.title_fields:
+                if value.get(name):
+                    return str(value[name])
+        return None
 
     # -- ids ----------------------------------------------------------------------------------------
     def pulumi_id(self, scope: dict[str, Any], remote_id: str) -> str:
@@ -152,6 +225,7 @@ CONFIGURATION_POLICY = ResourceSpec(
     natural_key=("policyid", "organization"),
     full_replace=True,
     wire_by_alias=False,
+    title_fields=("name", "policyid"),
 )
 
 PROFILE_POLICY = ResourceSpec(
@@ -163,6 +237,7 @@ PROFILE_POLICY = ResourceSpec(
     scope_fields=("profile_id",),
     id_output="policy_id",
     describe_scope=lambda inputs: f" in profile {inputs.get('profile_id')!r}",
+    scopes=profile_scopes,
 )
 
 RESOURCE_POLICY = ResourceSpec(
@@ -174,4 +249,16 @@ RESOURCE_POLICY = ResourceSpec(
     id_output="policy_id",
 )
 
-SPECS = {s.kind: s for s in (CONFIGURATION_POLICY, PROFILE_POLICY, RESOURCE_POLICY)}
+SPECS: dict[str, ResourceSpec] = {}
+
+
+def register(spec: ResourceSpec) -> ResourceSpec:
+    """Add a resource to the registry (once per kind): everything that reads SPECS picks it up."""
+    if SPECS.get(spec.kind, spec) is not spec:
+        raise ValueError(f"a resource of kind {spec.kind!r} is registered already")
+    SPECS[spec.kind] = spec
+    return spec
+
+
+for _spec in (CONFIGURATION_POLICY, PROFILE_POLICY, RESOURCE_POLICY):
+    register(_spec)

@@ -7,14 +7,12 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi.dynamic import Resource
 
-from ..models import camel_to_snake
-from ..providers import PolicyProvider
+from ..providers import SPECS, TYPE_MODULE, PolicyProvider, ResourceSpec, provider_class
 
 
-def output_names(provider: type[PolicyProvider], record_model: Any) -> tuple[str, ...]:
+def output_names(spec: ResourceSpec) -> tuple[str, ...]:
     """Every output a resource exposes: its inputs, what the server returns, the remote id, the scope."""
-    spec = provider.spec
-    names = [*spec.args_model.model_fields, *(camel_to_snake(f) for f in record_model.model_fields if f != "id")]
+    names = [*spec.args_model.model_fields, *(f for f in spec.record_model.model_fields if f != "id")]
     if spec.id_output:
         names.append(spec.id_output)
     return tuple(dict.fromkeys(names))
@@ -29,6 +27,17 @@ class PolicyResource(Resource):
 
     _provider_class: ClassVar[type[PolicyProvider]]
     _output_names: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(cls, kind: str = "", **kwargs: Any) -> None:
+        """``class ResourcePolicy(PolicyResource, kind="ResourcePolicy")``: type token, provider and outputs
+        from the registered spec of that kind."""
+        if not kind:
+            raise TypeError(f"{cls.__name__}: name the registered resource kind, class {cls.__name__}"
+                            f"(PolicyResource, kind=...)")
+        spec = SPECS[kind]
+        super().__init_subclass__(module=TYPE_MODULE, name=kind, **kwargs)
+        cls._provider_class = provider_class(spec)
+        cls._output_names = output_names(spec)
 
     def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **kwargs: Any) -> None:
         props: dict[str, Any] = {name: None for name in self._output_names}

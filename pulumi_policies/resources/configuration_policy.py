@@ -7,9 +7,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 from typing_extensions import Unpack
 
-from ..models import ConfigurationPolicyRecord
-from ..providers import ConfigurationPolicyProvider
-from ._base import PolicyResource, output_names
+from ._base import PolicyResource
 
 
 class ConfigurationPolicyArgs(TypedDict):
@@ -42,15 +40,12 @@ class ConfigurationPolicyArgs(TypedDict):
     import_id: NotRequired[pulumi.Input[str]]
 
 
-class ConfigurationPolicy(PolicyResource, module="pulumi_policies", name="ConfigurationPolicy"):
+class ConfigurationPolicy(PolicyResource, kind="ConfigurationPolicy"):
     """An NCCM configuration policy. Replaced when ``policyid`` or ``organization`` changes.
 
     Pulumi id: the server's id (also in ``.id``); ``status``, ``creationtime`` and the other
     server-computed fields are outputs.
     """
-
-    _provider_class = ConfigurationPolicyProvider
-    _output_names = output_names(ConfigurationPolicyProvider, ConfigurationPolicyRecord)
 
     policyid: pulumi.Output[str]
     organization: pulumi.Output[str]

@@ -7,9 +7,7 @@ from typing import Any
 import pulumi
 from typing_extensions import Unpack
 
-from ..models import PolicyRecord
-from ..providers import ProfilePolicyProvider
-from ._base import PolicyResource, output_names
+from ._base import PolicyResource
 from .resource_policy import PolicyArgs
 
 
@@ -17,14 +15,11 @@ class ProfilePolicyArgs(PolicyArgs):
     profile_id: pulumi.Input[str]
 
 
-class ProfilePolicy(PolicyResource, module="pulumi_policies", name="ProfilePolicy"):
+class ProfilePolicy(PolicyResource, kind="ProfilePolicy"):
     """A profile policy: grants a profile's resources to members, with ITSM / justification settings.
 
     Replaced when ``profile_id`` changes. Pulumi id: ``<profile id>/<policy id>`` (each part URL-escaped).
     """
-
-    _provider_class = ProfilePolicyProvider
-    _output_names = output_names(ProfilePolicyProvider, PolicyRecord)
 
     policy_id: pulumi.Output[str]
     profile_id: pulumi.Output[str]

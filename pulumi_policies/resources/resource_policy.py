@@ -7,9 +7,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 import pulumi
 from typing_extensions import Unpack
 
-from ..models import PolicyRecord
-from ..providers import ResourcePolicyProvider
-from ._base import PolicyResource, output_names
+from ._base import PolicyResource
 
 
 class MemberArgs(TypedDict, total=False):
@@ -42,14 +40,11 @@ class PolicyArgs(TypedDict):
     import_id: NotRequired[pulumi.Input[str]]
 
 
-class ResourcePolicy(PolicyResource, module="pulumi_policies", name="ResourcePolicy"):
+class ResourcePolicy(PolicyResource, kind="ResourcePolicy"):
     """A resource policy: who (members) may reach which resources (labels), with which settings.
 
     Replaced when: never (a rename is an in-place update). Pulumi id: the policy id.
     """
-
-    _provider_class = ResourcePolicyProvider
-    _output_names = output_names(ResourcePolicyProvider, PolicyRecord)
 
     policy_id: pulumi.Output[str]
     name: pulumi.Output[str]

@@ -124,4 +124,4 @@ def test_a_malformed_policy_in_a_listing_is_a_clear_error(server):
     proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "export", "--kind", "ResourcePolicy",
                            "--no-progress"], env=env, capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "a resource policy in the listing came back without an 'id'" in proc.stderr, proc.stderr
+    assert "a ResourcePolicy in the listing came back without an 'id'" in proc.stderr, proc.stderr

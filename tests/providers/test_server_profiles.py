@@ -11,11 +11,11 @@ import pytest
 from pulumi_policies import settings
 from pulumi_policies.client import ConfigurationPolicies, PolicyCollection
 from pulumi_policies.emulator import EmulatorServer
-from pulumi_policies.providers import ConfigurationPolicyProvider, ResourcePolicyProvider
+from pulumi_policies.providers import PROVIDERS
 from tests.conftest import PROFILES
 from tests.support.policies import Api, connection_config
 
-RP, CP = ResourcePolicyProvider(), ConfigurationPolicyProvider()
+RP, CP = PROVIDERS["ResourcePolicy"](), PROVIDERS["ConfigurationPolicy"]()
 
 
 @pytest.fixture

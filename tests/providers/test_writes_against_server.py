@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from pulumi_policies import settings
-from pulumi_policies.providers import ConfigurationPolicyProvider, ProfilePolicyProvider, ResourcePolicyProvider
+from pulumi_policies.providers import PROVIDERS
 from pulumi_policies.providers.engine import UNKNOWN
 from tests.support.policies import Api
 
-RP, PP, CP = ResourcePolicyProvider(), ProfilePolicyProvider(), ConfigurationPolicyProvider()
+RP, PP, CP = (PROVIDERS[k]() for k in ("ResourcePolicy", "ProfilePolicy", "ConfigurationPolicy"))
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pulumi_policies.providers import ConfigurationPolicyProvider, ProfilePolicyProvider, ResourcePolicyProvider
+from pulumi_policies.providers import PROVIDERS
 from pulumi_policies.providers.engine import UNKNOWN
 
-RP, PP, CP = ResourcePolicyProvider(), ProfilePolicyProvider(), ConfigurationPolicyProvider()
+RP, PP, CP = (PROVIDERS[k]() for k in ("ResourcePolicy", "ProfilePolicy", "ConfigurationPolicy"))
 
 
 def failures(provider, news):
