@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks._support import save_json, seeded_server
-from pulumi_policies import settings
+from pulumi_policies import connections
 from pulumi_policies.providers import PROVIDERS
 from tests.support.policies import mixed_policies
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
     profiler = cProfile.Profile()
     with tempfile.TemporaryDirectory() as tmp, seeded_server(Path(tmp)) as server:
-        settings.configure({"pulumi-policies:nccmUrl": server.url, "pulumi-policies:resourceManagerUrl": server.url,
+        connections.configure({"pulumi-policies:nccmUrl": server.url, "pulumi-policies:resourceManagerUrl": server.url,
                             "pulumi-policies:nccmApiKey": server.nccm_api_key,
                             "pulumi-policies:resourceManagerToken": server.rm_token})
         providers = {kind: cls() for kind, cls in PROVIDERS.items()}

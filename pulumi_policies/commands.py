@@ -162,19 +162,19 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from . import export, settings
+    from . import connections, export
     from .client.errors import PolicyAPIError
 
     if args.stack:
         from pulumi import automation as auto
 
         stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
-        settings.configure_from_stack(stack)
+        connections.configure_from_stack(stack)
     only = {field: value for field in _scope_fields() if (value := getattr(args, f"scope:{field}")) is not None}
     program = io.StringIO()  # written out only once complete: a failed export leaves an existing file as it was
     try:
         export.export(program, args.kind, only=only, name=args.name, show_progress=not args.no_progress)
-    except (PolicyAPIError, settings.ConfigurationError) as exc:
+    except (PolicyAPIError, connections.ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.output == "-":

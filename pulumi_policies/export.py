@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from . import settings
+from . import connections
 from .client import checked_record
 from .models import field_marker, fields_with, python_names
 from .models.canonical import canonical
@@ -151,7 +151,7 @@ def export(out: TextIO, kinds: Iterable[str] | None = None, *, only: Mapping[str
     found = collect(kinds, only=only, name=name, progress=progress)
     if show_progress:
         print(f"\rexported {len(found)} policies", file=sys.stderr, flush=True)
-    current = settings.current()
+    current = connections.current()
     source = " and ".join(dict.fromkeys(u for u in (current.get("nccmUrl"), current.get("resourceManagerUrl")) if u))
     out.write(render(found, source=source))
     return len(found)

@@ -29,7 +29,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from . import settings
+from . import connections
 from .providers import PROVIDERS, PolicyProvider
 from .providers.specs import TYPE_PREFIX
 
@@ -76,7 +76,7 @@ def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: set[
             for r in [op.get("resource") or {}]
             if r.get("urn") not in exclude and r.get("type", "").removeprefix(TYPE_PREFIX) in PROVIDERS]
     if ours:
-        settings.configure_from_stack(stack)
+        connections.configure_from_stack(stack)
     out = []
     for resource in ours:
         provider = PROVIDERS[resource["type"].removeprefix(TYPE_PREFIX)]()

@@ -6,7 +6,7 @@ this relies on (pulumi 3.259, ``pulumi/dynamic/__main__.py``):
 - ``update`` outputs replace all outputs; ``read`` may return inputs for later diffs, and an empty
   id drops the object from state;
 - the provider object is pickled into state: it carries no attributes (credentials live in
-  ``settings``), and its class lives in this installed module so it pickles by reference.
+  ``connections``), and its class lives in this installed module so it pickles by reference.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 from pydantic import ValidationError
 
-from .. import lifeline, settings
+from .. import connections, lifeline
 from ..client import (
     APIConnectionError,
     APIStatusError,
@@ -69,7 +69,7 @@ class PolicyProvider(ResourceProvider):
     # -- configuration --------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
         lifeline.watch_from_provider_process()  # end with the engine, even one killed with SIGKILL
-        settings.configure(req.config)
+        connections.configure(req.config)
 
     # -- the spec's fields ------------------------------------------------------------------------
     @property
@@ -144,7 +144,7 @@ class PolicyProvider(ResourceProvider):
 
     def _fail(self, inputs: dict[str, Any], action: str, exc: Exception) -> PolicyProviderError:
         text = str(exc)
-        for secret in settings.known_secrets():
+        for secret in connections.known_secrets():
             text = text.replace(secret, "[REDACTED]")
         return PolicyProviderError(f"{self.spec.describe(inputs)}: {action} failed: {text}")
 
@@ -210,7 +210,7 @@ class PolicyProvider(ResourceProvider):
                 record = self._adopt(remote, import_id, inputs)
             else:
                 record = self._create(remote, inputs)
-        except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
+        except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
         return CreateResult(self.spec.pulumi_id(scope, record["id"]), self.outputs(record, scope))
 
@@ -292,7 +292,7 @@ class PolicyProvider(ResourceProvider):
             scope, remote_id = self.spec.parse_id(id_)
             scope = {f: scope.get(f, props.get(f)) for f in self.spec.scope_fields}
             record = self.spec.remote(scope).read(remote_id)
-        except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
+        except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(props or {"id": id_}, f"read of {id_!r}", exc) from None
         if record is None:
             return ReadResult(id_="", outs={})  # deleted out of band: drop it from state
@@ -308,7 +308,7 @@ class PolicyProvider(ResourceProvider):
         try:
             scope, remote_id = self.spec.parse_id(id_)
             record = self._update(self.spec.remote(scope), remote_id, olds, inputs)
-        except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
+        except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(inputs, "update", exc) from None
         return UpdateResult(self.outputs(record, scope))
 
@@ -344,7 +344,7 @@ class PolicyProvider(ResourceProvider):
         try:
             scope, remote_id = self.spec.parse_id(id_)
             self.spec.remote(scope).delete(remote_id)  # a 404 is success: it is gone either way
-        except (PolicyAPIError, ValueError, settings.ConfigurationError) as exc:
+        except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(props, "delete", exc) from None
 
 

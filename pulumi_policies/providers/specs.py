@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel
 
-from .. import settings
+from .. import connections
 from ..client import (
     APIClient,
     APIResponseError,
@@ -84,7 +84,7 @@ class NccmRemote(CollectionRemote):
     """NCCM: POST answers 201 with no body, so a create finds its policy among the newest by natural key."""
 
     def __init__(self) -> None:
-        self.api = ConfigurationPolicies(settings.nccm_client())
+        self.api = ConfigurationPolicies(connections.nccm_client())
         self.key = (id(self.api.client), "nccm")
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +122,7 @@ class ResourceManagerRemote(CollectionRemote):
     """Resource manager: POST answers 201 with the object; PATCH answers 204 with nothing."""
 
     def __init__(self, profile_id: str | None) -> None:
-        self.api = PolicyCollection(settings.resource_manager_client(), profile_id)
+        self.api = PolicyCollection(connections.resource_manager_client(), profile_id)
         self.key = (id(self.api.client), self.api.base)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +147,7 @@ def profile_scopes(only: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     server does not offer it, a profile named in `only` is taken as its id."""
     wanted = only.get("profile_id")
     try:
-        profiles = Profiles(settings.resource_manager_client()).list()
+        profiles = Profiles(connections.resource_manager_client()).list()
     except APIStatusError as exc:
         if exc.status not in (404, 405):
             raise

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_policies import settings
+from pulumi_policies import connections
 from pulumi_policies.client import ConfigurationPolicies, PolicyCollection
 from pulumi_policies.emulator import EmulatorServer
 from pulumi_policies.providers import PROVIDERS
@@ -25,9 +25,9 @@ def profiled(tmp_path, request):
     seed.write_text(json.dumps({"profiles": PROFILES}))
     with EmulatorServer(seed_file=seed, profile=request.param) as server:
         plain, secret = connection_config(server)
-        settings.configure({**plain, **secret})
+        connections.configure({**plain, **secret})
         yield server
-        settings.configure({})
+        connections.configure({})
 
 
 def checked(provider, args: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -113,7 +113,7 @@ def test_a_failed_create_never_takes_over_somebody_elses_policy_of_that_name(pro
 @pytest.mark.parametrize("profiled", ["documented"], indirect=True)
 def test_the_lookup_after_an_nccm_create_is_one_look_under_the_retry_policy(profiled):
     plain, secret = connection_config(profiled)
-    settings.configure({**plain, **secret, "pulumi-policies:maxRetries": "0"})
+    connections.configure({**plain, **secret, "pulumi-policies:maxRetries": "0"})
     profiled.admin.set_faults([{"kind": "error", "status": 503, "method": "GET", "path": "/ux/*"}])
     with pytest.raises(Exception, match="was created .* but looking it up failed"):
         CP.create(checked(CP, {"policyid": "p", "organization": "o"}))
@@ -127,7 +127,7 @@ def test_listings_are_read_page_after_page(profiled):
     for i in range(250):
         assert api.rm.post("/api/resource-manager/policies", json={"name": f"p{i:03d}"}).status_code == 201
     profiled.admin.clear_requests()
-    listed = PolicyCollection(settings.resource_manager_client()).list()
+    listed = PolicyCollection(connections.resource_manager_client()).list()
     assert sorted(p["name"] for p in listed) == [f"p{i:03d}" for i in range(250)]
     assert profiled.admin.requests()["counts"] == {"GET /api/resource-manager/policies": 3}  # pages of 100
 
@@ -138,7 +138,7 @@ def test_drf_paging_and_the_unique_together_error(profiled):
     for i in range(25):  # exactly one page of the newest-first look-up: its next page is a 404 on this server
         made = api.nccm.post("/ux/nccm/configuration_policies/", json={"policyid": f"c{i}", "organization": "o"})
         assert made.status_code == 201
-    nccm = ConfigurationPolicies(settings.nccm_client())
+    nccm = ConfigurationPolicies(connections.nccm_client())
     assert len(nccm.list_all(page_size=5)) == 25  # 5 full pages, then "Invalid page."
     assert nccm.find("c0", "o")["policyid"] == "c0"
     inputs = checked(CP, {"policyid": "c3", "organization": "o"})
@@ -166,12 +166,12 @@ def test_a_create_is_sent_again_by_one_loop_only(profiled):
 @pytest.mark.parametrize("profiled", ["documented"], indirect=True)
 def test_the_retry_budget_is_configuration(profiled):
     plain, secret = connection_config(profiled)
-    settings.configure({**plain, **secret, "pulumi-policies:maxRetries": "0"})
+    connections.configure({**plain, **secret, "pulumi-policies:maxRetries": "0"})
     profiled.admin.set_faults([{"kind": "rate_limit", "method": "POST", "path": "/api/*", "count": 1}])
     with pytest.raises(Exception, match="HTTP 429"):
         RP.create(checked(RP, {"name": "no-budget"}))
     assert post_counts(profiled) == 1
-    settings.configure({**plain, **secret, "pulumi-policies:retryWaitMax": "soon"})
+    connections.configure({**plain, **secret, "pulumi-policies:retryWaitMax": "soon"})
     with pytest.raises(Exception, match="retryWaitMax"):
         RP.create(checked(RP, {"name": "bad-config"}))
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_policies import settings
+from pulumi_policies import connections
 from pulumi_policies.providers import PROVIDERS
 from pulumi_policies.providers.engine import UNKNOWN
 from tests.support.policies import Api
@@ -22,11 +22,11 @@ RP, PP, CP = (PROVIDERS[k]() for k in ("ResourcePolicy", "ProfilePolicy", "Confi
 
 @pytest.fixture
 def api(server):
-    settings.configure({"pulumi-policies:nccmUrl": server.url, "pulumi-policies:resourceManagerUrl": server.url,
+    connections.configure({"pulumi-policies:nccmUrl": server.url, "pulumi-policies:resourceManagerUrl": server.url,
                         "pulumi-policies:nccmApiKey": server.nccm_api_key,
                         "pulumi-policies:resourceManagerToken": server.rm_token})
     yield Api(server)
-    settings.configure({})
+    connections.configure({})
 
 
 def checked(provider, args: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:

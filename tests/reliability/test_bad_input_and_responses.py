@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pulumi_policies import settings as endpoint_settings
+from pulumi_policies import connections
 from pulumi_policies.providers import PROVIDERS
 from tests.support.policies import new_policy_stack
 
@@ -64,11 +64,11 @@ def live_server():
     from pulumi_policies.emulator import EmulatorServer
 
     with EmulatorServer() as srv:
-        endpoint_settings.configure({"pulumi-policies:nccmUrl": srv.url, "pulumi-policies:resourceManagerUrl": srv.url,
+        connections.configure({"pulumi-policies:nccmUrl": srv.url, "pulumi-policies:resourceManagerUrl": srv.url,
                                      "pulumi-policies:nccmApiKey": srv.nccm_api_key,
                                      "pulumi-policies:resourceManagerToken": srv.rm_token})
         yield srv
-        endpoint_settings.configure({})
+        connections.configure({})
         print(f"\n{sum(CHECKED)} invalid inputs rejected by check, naming their field; "
               f"{srv.admin.requests()['total']} HTTP calls")
         assert srv.admin.requests()["total"] == 0

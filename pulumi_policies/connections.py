@@ -55,7 +55,7 @@ class ConfigurationError(Exception):
 
 
 @dataclass(frozen=True)
-class Settings:
+class Connection:
     values: Mapping[str, str]
 
     def get(self, key: str) -> str | None:
@@ -128,13 +128,13 @@ def configure_from_stack(stack: Any) -> None:
     configure({key: value.value for key, value in stack.get_all_config().items()})
 
 
-def current() -> Settings:
+def current() -> Connection:
     with _lock:
-        return Settings(dict(_config))
+        return Connection(dict(_config))
 
 
-def _client(kind: str, url: str, secret: str, authorization: str, settings: Settings) -> APIClient:
-    options = settings.http_options()
+def _client(kind: str, url: str, secret: str, authorization: str, connection: Connection) -> APIClient:
+    options = connection.http_options()
     key = (kind, url, authorization, repr(options["verify"]), repr(options["timeout"]), repr(options["retry"]))
     with _lock:
         client = _clients.get(key)
@@ -148,24 +148,24 @@ def _client(kind: str, url: str, secret: str, authorization: str, settings: Sett
 
 
 def nccm_client() -> APIClient:
-    settings = current()
-    url = settings.require("nccmUrl", "NCCM endpoint URL")
-    key = settings.require("nccmApiKey", "NCCM API key")
-    scheme = settings.get("nccmAuthScheme") or "none"
+    connection = current()
+    url = connection.require("nccmUrl", "NCCM endpoint URL")
+    key = connection.require("nccmApiKey", "NCCM API key")
+    scheme = connection.get("nccmAuthScheme") or "none"
     try:
         authorization = nccm_wire.authorization(key, scheme)
     except ValueError as exc:
         raise ConfigurationError(f"{exc} (set {NAMESPACE}:nccmAuthScheme or {_KEYS['nccmAuthScheme']}).") from None
-    return _client("nccm", url, key, authorization, settings)
+    return _client("nccm", url, key, authorization, connection)
 
 
 def resource_manager_client() -> APIClient:
-    settings = current()
-    url = settings.require("resourceManagerUrl", "resource-manager endpoint URL")
-    token = settings.require("resourceManagerToken", "resource-manager token")
-    return _client("rm", url, token, rm_wire.authorization(token), settings)
+    connection = current()
+    url = connection.require("resourceManagerUrl", "resource-manager endpoint URL")
+    token = connection.require("resourceManagerToken", "resource-manager token")
+    return _client("rm", url, token, rm_wire.authorization(token), connection)
 
 
 def known_secrets() -> list[str]:
-    settings = current()
-    return [s for s in (settings.get("nccmApiKey"), settings.get("resourceManagerToken")) if s]
+    connection = current()
+    return [s for s in (connection.get("nccmApiKey"), connection.get("resourceManagerToken")) if s]
