@@ -1,11 +1,11 @@
 """Processes the Pulumi engine starts for us end when the engine is gone, whatever ended it.
 
-The engine starts its language host and the dynamic-provider process as plugins, each in a process
-group of its own, with the address of the engine's own gRPC server as their last argument. A SIGKILL
-of the engine (an out-of-memory kill, a cancelled CI job) reaches none of them, and nothing in them
-notices: they would listen on their ports for ever. So each one watches that address: a daemon thread
-connects to it every ``INTERVAL`` seconds, and once the port has refused ``MISSES`` connections in a
-row, the engine is gone and the process ends. A live engine accepts a connection however busy it is
+The engine starts the dynamic-provider process as a plugin, in a process group of its own, with the
+address of the engine's own gRPC server as its last argument. A SIGKILL of the engine (an out-of-memory
+kill, a cancelled CI job) does not reach it, and nothing in it notices: it would listen on its port for
+ever. So it watches that address (the language host, tools/langhost/main.go, does the same in Go): a
+daemon thread connects to it every ``INTERVAL`` seconds, and once the port has refused ``MISSES``
+connections in a row, the engine is gone and the process ends. A live engine accepts a connection however busy it is
 (the kernel completes the handshake), so long updates, slow servers and ``--parallel`` are never cut
 short; a connection that times out is taken as a busy machine, not as a dead engine.
 """
