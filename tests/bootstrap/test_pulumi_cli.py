@@ -1,4 +1,5 @@
-"""The real Pulumi engine runs here: a project directory's up/preview/destroy, and a policy pack."""
+"""The engine bootstrap works: the Pulumi CLI built here, with our language host, runs a project directory's
+up/preview/destroy and a policy pack."""
 
 from __future__ import annotations
 
