@@ -22,7 +22,8 @@ setup(
         "uvloop>=0.21; sys_platform != 'win32'",
     ],
     extras_require={
-        "test": ["pytest>=8.3", "pytest-timeout>=2.3", "pytest-xdist>=3.6", "hypothesis>=6.130", "ruff>=0.11"],
+        "test": ["pytest>=8.3", "pytest-timeout>=2.3", "pytest-xdist>=3.6", "hypothesis>=6.130", "ruff>=0.11",
+                 "mypy>=1.11"],
         "bench": ["matplotlib>=3.9", "py-spy>=0.4"],
     },
     entry_points={"console_scripts": ["pulumi-policies=pulumi_policies.cli:main"]},

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,7 @@ class PendingCreate:
         return self.provider.spec.remote(self.scope)
 
 
-def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: set[str] = frozenset()) -> list[PendingCreate]:
+def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: Set[str] = frozenset()) -> list[PendingCreate]:
     """The deployment's pending creates of this package's resources (but the URNs in `exclude`), each looked
     up on the server by its natural key."""
     ours = [r for op in deployment.get("pending_operations") or [] if op.get("type") == "creating"

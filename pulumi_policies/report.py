@@ -7,11 +7,12 @@ and for members, labels and settings the items added and removed by name, so a r
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,9 +31,9 @@ AFTER_APPLY = "(known after apply)"  # how a value the preview does not know yet
 @dataclass
 class ItemChange:
     field: str             # e.g. "members.users", "resource_labels.env", "settings"
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
+    added: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    changed: list[str] = dataclasses.field(default_factory=list)
     grants: bool = False   # its items are who gains or loses access
 
 
@@ -42,9 +43,9 @@ class PolicyChange:
     kind: str              # ResourcePolicy, ...
     resource: str          # the Pulumi resource name
     title: str             # the policy's own name (or policyid)
-    fields: list[tuple[str, Any, Any]] = field(default_factory=list)   # (field, old, new)
-    items: list[ItemChange] = field(default_factory=list)
-    replace_reasons: list[str] = field(default_factory=list)
+    fields: list[tuple[str, Any, Any]] = dataclasses.field(default_factory=list)   # (field, old, new)
+    items: list[ItemChange] = dataclasses.field(default_factory=list)
+    replace_reasons: list[str] = dataclasses.field(default_factory=list)
 
 
 def _show(value: Any) -> str:
@@ -160,6 +161,8 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
     replacing = {s.get("urn") for s in steps if s.get("op") == "replace"}
     for step in steps:
         op = OPS[step["op"]]
+        if op is None:  # never: the steps kept are those with an op
+            continue
         urn = step.get("urn", "")
         if urn in changes or (urn in replacing and step["op"] != "replace"):
             continue

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,8 @@ class RollbackReport:
 
 
 def _name(resource: dict[str, Any]) -> str:
-    return resource["urn"].rsplit("::", 1)[-1]
+    urn: str = resource["urn"]
+    return urn.rsplit("::", 1)[-1]
 
 
 def _ours(resources: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -115,16 +116,16 @@ def _program(target: dict[str, dict[str, Any]], keep: dict[str, dict[str, Any]])
     return program
 
 
-def _deployment(stack: auto.Stack) -> dict[str, Any]:
+def _deployment(stack: auto.Stack) -> Mapping[str, Any]:
     return stack.export_stack().deployment or {}
 
 
-def _stack_outputs(deployment: dict[str, Any]) -> dict[str, Any] | None:
+def _stack_outputs(deployment: Mapping[str, Any]) -> dict[str, Any] | None:
     return next((r.get("outputs") or {} for r in deployment.get("resources") or []
                  if r.get("type") == "pulumi:pulumi:Stack"), None)
 
 
-def _restore_outputs(stack: auto.Stack, target_deployment: dict[str, Any], report: RollbackReport) -> None:
+def _restore_outputs(stack: auto.Stack, target_deployment: Mapping[str, Any], report: RollbackReport) -> None:
     """Put back the stack outputs the target recorded (other stacks read them through stack references).
 
     The rollback's program declares resources only, so its update leaves no outputs; the recorded values are
@@ -158,7 +159,7 @@ def _remove_landed_pending_creates(stack: auto.Stack, target: dict[str, dict[str
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
 
 
-def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deployment: dict[str, Any], *,
+def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deployment: Mapping[str, Any], *,
                 skip: Iterable[str] = (), env: dict[str, str] | None = None,
                 on_output: Callable[[str], Any] | None = None, target_name: str = "the last good state",
                 ) -> RollbackReport:

@@ -249,7 +249,8 @@ def pages(fetch: Callable[[dict[str, Any]], Any], what: str, *, first: int, size
       size below the one asked for;
     - a 404 for a page after the first is the end (DRF answers a page past the last with "Invalid page.").
     """
-    page, seen, received = first, set(), 0
+    page, received = first, 0
+    seen: set[str] = set()
     for _ in range(MAX_PAGES):
         try:
             body = fetch({page_param: page, size_param: size})

@@ -98,8 +98,9 @@ def server_message(body: Any, text: str) -> str:
     """The server's own words, from any of the error shapes these APIs use."""
     if isinstance(body, dict):
         for key in ("error", "detail", "message", "errorMessage"):
-            if isinstance(body.get(key), str) and body[key]:
-                return body[key]
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
         # DRF field errors: {"policyid": ["Ensure this field has no more than 25 characters."]}
         parts = [f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items()]
         if parts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,14 +41,14 @@ class ConfigurationPolicies:
             params["reverse"] = "true" if reverse else "false"
         return items_of(self.client.json("GET", BASE, params=params), "configuration policies")
 
-    def pages(self, page_size: int = 100, sort: str | None = None) -> Iterator[list[dict[str, Any]]]:
+    def pages(self, page_size: int = 100, sort: str | None = None) -> Iterator[builtins.list[dict[str, Any]]]:
         """Every page, in creation order (or by `sort`), read as ``client.pages`` reads any listing: to an empty
         page, the envelope's last, or the 404 a Django REST framework server answers for a page past the last."""
         params: dict[str, Any] = {"sort": sort} if sort else {}
         return pages(lambda paging: self.client.json("GET", BASE, params={**params, **paging}),
                      "configuration policies", first=1, size=page_size, size_param="items_per_page")
 
-    def list_all(self, page_size: int = 100) -> list[dict[str, Any]]:
+    def list_all(self, page_size: int = 100) -> builtins.list[dict[str, Any]]:
         """Every well-formed policy (see ``valid_records``), page after page, in creation order."""
         return [record for items in self.pages(page_size)
                 for record in valid_records(ConfigurationPolicyRecord, items, "a configuration policy")]

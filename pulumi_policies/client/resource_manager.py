@@ -11,6 +11,7 @@ as Britive's own SDK reads them); a server that does not page ignores the parame
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from ..models import PolicyRecord
@@ -34,7 +35,7 @@ class PolicyCollection:
         """Every policy of the collection (all pages), or those named `name`."""
         return _all_pages(self.client, self.base, "policies", {"filter": f"name eq {name}"} if name is not None else {})
 
-    def list_all(self) -> list[dict[str, Any]]:
+    def list_all(self) -> builtins.list[dict[str, Any]]:
         """Every well-formed policy of the collection (see ``valid_records``)."""
         return valid_records(PolicyRecord, self.list(), "a policy")
 

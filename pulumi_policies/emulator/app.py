@@ -57,7 +57,7 @@ def _route_of(routes: list[Any], scope: Scope) -> str:
         match, _ = route.matches(scope)
         if match == Match.FULL:
             return str(getattr(route, "path", scope["path"])).replace(":path}", "}")
-    return scope["path"]
+    return str(scope["path"])
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any],

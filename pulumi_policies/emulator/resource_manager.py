@@ -311,52 +311,52 @@ async def delete_profile(profile_id: str, state: EmulatorState = Depends(rm_stat
 
 # -- profile policies: /profiles/{profileId}/policies[/{policyId}] -------------------------------------
 @router.post("/profiles/{profile_id}/policies", status_code=201)
-async def create_profile_policy(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)):
+async def create_profile_policy(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return create_policy(state, profile_scope(state, profile_id), await _body(request))
 
 
 @router.get("/profiles/{profile_id}/policies")
-async def list_profile_policies(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)):
+async def list_profile_policies(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return list_policies(state, profile_scope(state, profile_id), request)
 
 
 @router.get("/profiles/{profile_id}/policies/{ref:path}")
-async def get_profile_policy(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)):
+async def get_profile_policy(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return JSONResponse(_wire(state, _find(state, profile_scope(state, profile_id), _raw_segment(request, 6))))
 
 
 @router.patch("/profiles/{profile_id}/policies/{ref:path}", status_code=204)
-async def patch_profile_policy(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)):
+async def patch_profile_policy(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     scope = profile_scope(state, profile_id)
     return patch_policy(state, scope, _raw_segment(request, 6), await _body(request))
 
 
 @router.delete("/profiles/{profile_id}/policies/{ref:path}", status_code=204)
-async def delete_profile_policy(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)):
+async def delete_profile_policy(profile_id: str, request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return delete_policy(state, profile_scope(state, profile_id), _raw_segment(request, 6), 204)
 
 
 # -- resource policies: /policies[/{policyId}] ---------------------------------------------------------
 @router.post("/policies", status_code=201)
-async def create_resource_policy(request: Request, state: EmulatorState = Depends(rm_state)):
+async def create_resource_policy(request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return create_policy(state, resource_scope(), await _body(request))
 
 
 @router.get("/policies")
-async def list_resource_policies(request: Request, state: EmulatorState = Depends(rm_state)):
+async def list_resource_policies(request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return list_policies(state, resource_scope(), request)
 
 
 @router.get("/policies/{ref:path}")
-async def get_resource_policy(request: Request, state: EmulatorState = Depends(rm_state)):
+async def get_resource_policy(request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return JSONResponse(_wire(state, _find(state, resource_scope(), _raw_segment(request, 4))))
 
 
 @router.patch("/policies/{ref:path}", status_code=204)
-async def patch_resource_policy(request: Request, state: EmulatorState = Depends(rm_state)):
+async def patch_resource_policy(request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return patch_policy(state, resource_scope(), _raw_segment(request, 4), await _body(request))
 
 
 @router.delete("/policies/{ref:path}", status_code=200)
-async def delete_resource_policy(request: Request, state: EmulatorState = Depends(rm_state)):
+async def delete_resource_policy(request: Request, state: EmulatorState = Depends(rm_state)) -> Response:
     return delete_policy(state, resource_scope(), _raw_segment(request, 4), 200)  # documented: 200

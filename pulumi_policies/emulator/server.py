@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import uvicorn
@@ -63,15 +63,16 @@ class Admin:
                                   timeout=30, verify=tls)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        # The admin API's JSON; the methods below cast it to the shape each endpoint answers with.
         response = self._http.request(method, path, **kwargs)
         response.raise_for_status()
         return response.json() if response.content else None
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
-        return self._call("GET", "/dump")
+        return cast("dict[str, list[dict[str, Any]]]", self._call("GET", "/dump"))
 
     def requests(self) -> dict[str, Any]:
-        return self._call("GET", "/requests")
+        return cast("dict[str, Any]", self._call("GET", "/requests"))
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
@@ -80,20 +81,20 @@ class Admin:
         self._call("POST", "/reset")
 
     def faults(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/faults")
+        return cast("list[dict[str, Any]]", self._call("GET", "/faults"))
 
     def set_faults(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self._call("PUT", "/faults", json=rules)
+        return cast("list[dict[str, Any]]", self._call("PUT", "/faults", json=rules))
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
     def set_config(self, **switches: Any) -> dict[str, Any]:
         """Switch the server profile (``profile="britive"``) or single behaviours (``rm_list="paged"``)."""
-        return self._call("PATCH", "/config", json=switches)
+        return cast("dict[str, Any]", self._call("PATCH", "/config", json=switches))
 
     def config(self) -> dict[str, Any]:
-        return self._call("GET", "/config")
+        return cast("dict[str, Any]", self._call("GET", "/config"))
 
     def close(self) -> None:
         self._http.close()

@@ -15,6 +15,7 @@ directory the database is a file (WAL journal) and survives restarts; without on
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -99,7 +100,8 @@ class Store:
              reverse: bool = False, limit: int = -1, offset: int = 0) -> list[dict[str, Any]]:
         """Objects in creation order, or ordered by the JSON field ``sort`` (creation order breaks ties)."""
         direction = "DESC" if reverse else "ASC"
-        where, args = "kind=? AND scope=?", [kind, scope]
+        where = "kind=? AND scope=?"
+        args: builtins.list[str | int] = [kind, scope]
         if key is not None:
             where += " AND key=?"
             args.append(key)
@@ -114,7 +116,7 @@ class Store:
                                     args).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def all(self, kind: str) -> list[dict[str, Any]]:
+    def all(self, kind: str) -> builtins.list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute("SELECT scope, body FROM objects WHERE kind=? ORDER BY seq", (kind,)).fetchall()
         return [json.loads(r[1]) for r in rows]

@@ -27,24 +27,25 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic.config import JsonDict
 
-REPLACE = {"replace": True}
-COMPUTED = {"computed": True}
-READ_ONLY = {"read_only": True}
-UNORDERED = {"unordered": True}
-CARRY_UNKNOWN = {"carry_unknown": True}
-REFERENCE = {"reference": True}
-RUN_STATE = {"computed": True, "run_state": True}
-ITEMS = {"items": True}
-GRANTS = {"items": True, "grants": True}
+REPLACE: JsonDict = {"replace": True}
+COMPUTED: JsonDict = {"computed": True}
+READ_ONLY: JsonDict = {"read_only": True}
+UNORDERED: JsonDict = {"unordered": True}
+CARRY_UNKNOWN: JsonDict = {"carry_unknown": True}
+REFERENCE: JsonDict = {"reference": True}
+RUN_STATE: JsonDict = {"computed": True, "run_state": True}
+ITEMS: JsonDict = {"items": True}
+GRANTS: JsonDict = {"items": True, "grants": True}
 
 
-def server_default(value: Any) -> dict[str, Any]:
+def server_default(value: Any) -> JsonDict:
     return {"computed": True, "server_default": value}
 
 
-def marked(*markers: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def marked(*markers: JsonDict) -> JsonDict:
+    out: JsonDict = {}
     for m in markers:
         out.update(m)
     return out

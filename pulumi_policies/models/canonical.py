@@ -15,6 +15,7 @@ import functools
 import json
 import types
 import typing
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, Union
 
@@ -102,7 +103,7 @@ def _defaults(model: type[BaseModel]) -> dict[str, Any]:
     return out
 
 
-def canonical(model: type[BaseModel], data: dict[str, Any], *, only: typing.Iterable[str] | None = None) -> dict[str, Any]:
+def canonical(model: type[BaseModel], data: Mapping[str, Any], *, only: typing.Iterable[str] | None = None) -> dict[str, Any]:
     """The canonical form of `data` seen through `model` (fields limited to `only` when given)."""
     out: dict[str, Any] = {}
     names = set(only) if only is not None else None
@@ -192,10 +193,10 @@ def python_keys(model: type[BaseModel], data: Any) -> Any:
     way from ``wire_keys_only``. Values stay as given and keys the model does not know are kept as they are."""
     if not isinstance(data, dict):
         return data
-    names = {field.alias: name for name, field in model.model_fields.items() if field.alias}
+    names: dict[str, str] = {field.alias: name for name, field in model.model_fields.items() if field.alias}
     out: dict[str, Any] = {}
     for key, value in data.items():
-        name = names.get(key, key)
+        name = names[key] if key in names else key  # (get(key, key) with an Any key types as str | None)
         field = model.model_fields.get(name)
         out[name] = _python_value(field.annotation, value) if field is not None else value
     return out

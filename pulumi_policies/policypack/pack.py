@@ -22,6 +22,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     PolicyPack,
     ReportViolation,
@@ -31,7 +32,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .rules import RULES, TYPE_PREFIX, Rule, normalise
+from ..providers import TYPE_PREFIX
+from .rules import RULES, Rule, normalise
 
 PACK_NAME = "pulumi-policies-guardrails"
 
@@ -57,7 +59,7 @@ def _stack_policy(rule: Rule) -> StackValidationPolicy:
         ours = [normalise(r.resource_type, r.name, r.props) for r in args.resources
                 if r.resource_type.startswith(TYPE_PREFIX)]
         for message in rule.check(ours, _config(rule, args)):
-            report_violation(message)
+            report_violation(message, None)  # no urn: a violation of the stack
 
     return StackValidationPolicy(name=rule.name, description=rule.description, validate=validate,
                                  enforcement_level=_level(rule), config_schema=_schema(rule))
@@ -81,4 +83,5 @@ def policies(exclude: Collection[str] = ()) -> list[ResourceValidationPolicy | S
 
 def guardrails_pack(name: str = PACK_NAME, exclude: Collection[str] = ()) -> PolicyPack:
     """Serve the pack (only call this from a policy pack's program: it starts the analyzer)."""
-    return PolicyPack(name=name, policies=policies(exclude))
+    pack_policies: list[Policy] = [*policies(exclude)]
+    return PolicyPack(name=name, policies=pack_policies)

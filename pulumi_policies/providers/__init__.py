@@ -5,7 +5,9 @@ provider object Pulumi pickles into the state is found again by reference (the n
 earlier releases wrote into existing states).
 """
 
-from .engine import UNKNOWN, PolicyProvider, PolicyProviderError
+from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
+
+from .engine import PolicyProvider, PolicyProviderError
 from .specs import SPECS, TYPE_MODULE, TYPE_PREFIX, ResourceSpec, register
 
 PROVIDERS: dict[str, type[PolicyProvider]] = {}

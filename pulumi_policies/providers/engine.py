@@ -11,7 +11,7 @@ this relies on (pulumi 3.259, ``pulumi/dynamic/__main__.py``):
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -38,7 +38,7 @@ from ..client import (
 )
 from ..models import camel_to_snake, field_flag, fields_with, python_names
 from ..models.canonical import EMPTY, aligned, canonical, union_tags
-from .specs import ResourceSpec
+from .specs import Remote, ResourceSpec
 
 IMPORT_ID = "import_id"
 
@@ -52,7 +52,7 @@ def _contains_unknown(value: Any) -> bool:
         return any(_contains_unknown(v) for v in value.values())
     if isinstance(value, list):
         return any(_contains_unknown(v) for v in value)
-    return value == UNKNOWN
+    return bool(value == UNKNOWN)
 
 
 def _user_props(props: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +214,7 @@ class PolicyProvider(ResourceProvider):
             raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
         return CreateResult(self.spec.pulumi_id(scope, record["id"]), self.outputs(record, scope))
 
-    def _create(self, remote: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _create(self, remote: Remote, inputs: dict[str, Any]) -> dict[str, Any]:
         """POST, under the connection's retry policy; the only loop that ever sends a create again.
 
         Refused before it was acted on (429, connection refused): sent again after the wait. Ambiguous
@@ -246,7 +246,7 @@ class PolicyProvider(ResourceProvider):
                 remote.client.sleep(policy.delay(attempt, asked))
         raise AssertionError("unreachable")
 
-    def _is_ours(self, found: dict[str, Any] | None, inputs: dict[str, Any]) -> bool:
+    def _is_ours(self, found: dict[str, Any] | None, inputs: dict[str, Any]) -> TypeGuard[dict[str, Any]]:
         """Is `found`, looked up by natural key after an ambiguous create, what this create sent? Only then may
         it be taken as ours: an object of that name holding anything else is somebody else's."""
         if found is None:
@@ -266,7 +266,7 @@ class PolicyProvider(ResourceProvider):
             method=exc.method, url=exc.url, status=getattr(exc, "status", 409), body=getattr(exc, "body", None),
             server_message=getattr(exc, "server_message", ""))
 
-    def _adopt(self, remote: Any, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _adopt(self, remote: Remote, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         record = remote.retrieve(import_id)
         if record is None:
             raise PolicyProviderError(
@@ -288,6 +288,7 @@ class PolicyProvider(ResourceProvider):
     # -- read --------------------------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = _user_props(props)
+        scope: dict[str, Any]
         try:
             scope, remote_id = self.spec.parse_id(id_)
             scope = {f: scope.get(f, props.get(f)) for f in self.spec.scope_fields}
@@ -312,7 +313,7 @@ class PolicyProvider(ResourceProvider):
             raise self._fail(inputs, "update", exc) from None
         return UpdateResult(self.outputs(record, scope))
 
-    def _update(self, remote: Any, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any], *,
+    def _update(self, remote: Remote, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any], *,
                 current_is_fresh: bool = False) -> dict[str, Any]:
         """Send the declared fields. `olds`: the object's outputs, as last read unless `current_is_fresh`.
 

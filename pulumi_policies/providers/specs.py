@@ -48,7 +48,8 @@ TYPE_PREFIX = f"pulumi-python:dynamic/{TYPE_MODULE}:"  # + kind: the type token 
 
 
 class Remote(Protocol):
-    client: APIClient
+    @property
+    def client(self) -> APIClient: ...
     def create(self, body: dict[str, Any]) -> dict[str, Any]: ...
     def retrieve(self, remote_id: str) -> dict[str, Any] | None: ...
     def read(self, remote_id: str) -> dict[str, Any] | None: ...
@@ -58,10 +59,20 @@ class Remote(Protocol):
     def listing(self) -> Iterator[dict[str, Any]]: ...
 
 
+class _Collection(Protocol):
+    """What CollectionRemote uses of an API collection (ConfigurationPolicies, PolicyCollection)."""
+
+    @property
+    def client(self) -> APIClient: ...
+    def retrieve(self, policy_id: str) -> dict[str, Any] | None: ...
+    def list_all(self) -> list[dict[str, Any]]: ...
+    def delete(self, policy_id: str) -> None: ...
+
+
 class CollectionRemote:
     """The verbs both API families share: reads (direct, or served by the listing) and delete."""
 
-    api: Any
+    api: _Collection
     key: tuple[Any, ...]  # the collection's listing
 
     @property
@@ -82,6 +93,8 @@ class CollectionRemote:
 
 class NccmRemote(CollectionRemote):
     """NCCM: POST answers 201 with no body, so a create finds its policy among the newest by natural key."""
+
+    api: ConfigurationPolicies
 
     def __init__(self) -> None:
         self.api = ConfigurationPolicies(connections.nccm_client())
@@ -120,6 +133,8 @@ class NccmRemote(CollectionRemote):
 
 class ResourceManagerRemote(CollectionRemote):
     """Resource manager: POST answers 201 with the object; PATCH answers 204 with nothing."""
+
+    api: PolicyCollection
 
     def __init__(self, profile_id: str | None) -> None:
         self.api = PolicyCollection(connections.resource_manager_client(), profile_id)
