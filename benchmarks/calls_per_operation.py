@@ -36,10 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for kind in SAMPLES:
-            with seeded_server(work / f"s-{kind}") as server:
-                ps = new_policy_stack(engine_stack_factory(work / f"e-{kind}"), server, work / f"p-{kind}")
-                results[kind] = calls_per_operation(ps, server, kind)
+        with seeded_server(work / "s") as server:
+            results = calls_per_operation(new_policy_stack(engine_stack_factory(work / "e"), server, work / "p"), server)
         scale = {n: nccm_create_calls(n, work) for n in (10, 10_000)}
     operations = list(next(iter(results.values())))
     print("HTTP calls per operation (from the server's request log)")

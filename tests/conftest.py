@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from pulumi_policies.emulator import EmulatorServer
-from tests.support.engine import EngineMissing, Stack, engine_env
-
-PROFILES = [{"id": "prof-eng", "name": "engineering"}, {"id": "prof-ops", "name": "operations"}]
+from tests.support.engine import EngineMissing, Stack, engine_env, stack_factory
+from tests.support.policies import seeded_server
 
 
 @pytest.fixture
@@ -42,8 +39,8 @@ def server(tmp_path: Path, request: pytest.FixtureRequest):
     Its server profile is "documented" unless the test names another (``parametrize("server", [...],
     indirect=True)``); ``tests.support.policies.connection_config`` configures a stack for it.
     """
-    seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"profiles": PROFILES}))
-    profile = getattr(request, "param", "documented")
-    with EmulatorServer(data_dir=tmp_path / "emulator", seed_file=seed, profile=profile) as srv:
+    with seeded_server(tmp_path / "emulator", profile=getattr(request, "param", "documented")) as srv:
         yield srv
+
+
+__all__ = ["SERVER_PROFILES", "seeded_server", "stack_factory"]

@@ -3,17 +3,14 @@ do beyond the documents must cost no perpetual diff, no lost grant and no duplic
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from pulumi_policies import connections
 from pulumi_policies.client import ConfigurationPolicies, PolicyCollection
-from pulumi_policies.emulator import EmulatorServer
 from pulumi_policies.providers import PROVIDERS
-from tests.conftest import PROFILES
-from tests.support.policies import Api, connection_config
+from tests.support.policies import Api, connection_config, seeded_server
 
 RP, CP = PROVIDERS["ResourcePolicy"](), PROVIDERS["ConfigurationPolicy"]()
 
@@ -21,9 +18,7 @@ RP, CP = PROVIDERS["ResourcePolicy"](), PROVIDERS["ConfigurationPolicy"]()
 @pytest.fixture
 def profiled(tmp_path, request):
     """An emulator with the server profile named by the test's parameter, the provider configured for it."""
-    seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"profiles": PROFILES}))
-    with EmulatorServer(seed_file=seed, profile=request.param) as server:
+    with seeded_server(tmp_path / "emulator", profile=request.param) as server:
         plain, secret = connection_config(server)
         connections.configure({**plain, **secret})
         yield server

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,8 @@ class Stack:
     log: list[str] = field(default_factory=list)
 
     def pulumi(self, *args: str, check: bool = True, timeout: float = 600, input: str | None = None,
-               extra_env: dict[str, str] | None = None, secret: str | None = None) -> subprocess.CompletedProcess[str]:
+               extra_env: dict[str, str] | None = None, secret: str | list[str] | None = None
+               ) -> subprocess.CompletedProcess[str]:
         flags = ["--non-interactive", "--color", "never"]
         if args and args[0] not in ("version", "login", "plugin"):
             flags += ["--stack", self.name]
@@ -61,18 +63,22 @@ class Stack:
         env = dict(self.env, **(extra_env or {}))
         proc = subprocess.run(cmd, cwd=self.project_dir, env=env, capture_output=True, text=True,
                               timeout=timeout, input=input)
-        shown = " ".join(args).replace(secret, "[secret]") if secret else " ".join(args)
+        shown = " ".join(args)
+        for value in [secret] if isinstance(secret, str) else secret or []:
+            shown = shown.replace(value, "[secret]")
         self.log.append(f"$ pulumi {shown}\n{proc.stdout}\n{proc.stderr}")
         if check and proc.returncode != 0:
             raise AssertionError(f"pulumi {shown} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
         return proc
 
     def init(self, config: dict[str, str] | None = None, secrets: dict[str, str] | None = None) -> Stack:
+        """`pulumi stack init`, then every value in one `pulumi config set-all` (secrets encrypted)."""
         self.pulumi("stack", "init")
-        for key, value in (config or {}).items():
-            self.pulumi("config", "set", key, value)
-        for key, value in (secrets or {}).items():
-            self.pulumi("config", "set", "--secret", key, "--", value, secret=value)
+        pairs = [*(("--plaintext", f"{k}={v}") for k, v in (config or {}).items()),
+                 *(("--secret", f"{k}={v}") for k, v in (secrets or {}).items())]
+        if pairs:
+            self.pulumi("config", "set-all", *(part for pair in pairs for part in pair),
+                        secret=list((secrets or {}).values()))
         return self
 
     def up(self, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -102,6 +108,12 @@ class Stack:
     def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
         deployment = self.export().get("deployment", {})
         return [r for r in deployment.get("resources") or [] if r["type"].endswith(type_suffix)]
+
+
+def stack_factory(home: Path) -> Callable[..., Stack]:
+    """make(project_dir, name="dev") -> Stack, on one isolated engine home (file backend) under `home`."""
+    env = engine_env(home)
+    return lambda project_dir, name="dev": Stack(Path(project_dir), dict(env), name)
 
 
 def copy_project(src: Path, dest: Path) -> Path:

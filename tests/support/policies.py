@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from pulumi_policies.emulator import EmulatorServer
 from pulumi_policies.models import ConfigurationPolicyArgs, PolicyFields
 from pulumi_policies.models.canonical import aligned, canonical
 from tests.support.engine import Stack, copy_project
 
 DECLARED = Path(__file__).resolve().parents[1] / "e2e" / "projects" / "declared"
+
+
+PROFILES = [{"id": "prof-eng", "name": "engineering"}, {"id": "prof-ops", "name": "operations"}]
+
+
+@contextmanager
+def seeded_server(data_dir: Path, **options: Any) -> Iterator[EmulatorServer]:
+    """The embedded API server on a free loopback port, its data in `data_dir`, profiles prof-eng and prof-ops."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    seed = data_dir / "seed.json"
+    seed.write_text(json.dumps({"profiles": PROFILES}))
+    with EmulatorServer(data_dir=data_dir / "db", seed_file=seed, **options) as server:
+        yield server
 
 
 def connection_config(server: Any) -> tuple[dict[str, str], dict[str, str]]:
@@ -79,38 +95,56 @@ SAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 
 
-def calls_per_operation(ps: PolicyStack, server: Any, kind: str) -> dict[str, dict[str, int]]:
-    """Run one object of `kind` through its life; the server's request log per operation: {op: {call: n}}."""
-    args, change = SAMPLES[kind]
-    table: dict[str, dict[str, int]] = {}
+def kind_of_call(call: str) -> str:
+    """Which kind's collection a request-log entry ("GET /api/resource-manager/...") went to."""
+    path = call.split(" ", 1)[1]
+    if path.startswith("/ux/nccm/"):
+        return "ConfigurationPolicy"
+    return "ProfilePolicy" if path.startswith("/api/resource-manager/profiles/") else "ResourcePolicy"
+
+
+def calls_per_operation(ps: PolicyStack, server: Any, kinds: tuple[str, ...] = tuple(SAMPLES)
+                        ) -> dict[str, dict[str, dict[str, int]]]:
+    """One object of each kind through its life, side by side in one stack (resource names = kinds); the
+    server's request log per kind and operation: {kind: {operation: {call: n}}}. The collections' routes
+    tell the kinds' calls apart."""
+    table: dict[str, dict[str, dict[str, int]]] = {kind: {} for kind in kinds}
+
+    def declare(extra: dict[str, dict[str, Any]] | None = None) -> PolicyStack:
+        return ps.declare(*({"type": k, "name": k, "args": {**SAMPLES[k][0], **(extra or {}).get(k, {})}}
+                            for k in kinds))
 
     def measured(operation: str, action: Any) -> None:
         server.admin.clear_requests()
         action()
-        table[operation] = dict(server.admin.requests()["counts"])
+        for kind in kinds:
+            table[kind][operation] = {}
+        for call, n in server.admin.requests()["counts"].items():
+            table[kind_of_call(call)][operation][call] = n
 
-    measured("preview (create)", lambda: ps.declare({"type": kind, "name": "o", "args": args}).stack.changes())
+    changed = {k: SAMPLES[k][1] for k in kinds}
+    measured("preview (create)", lambda: declare().stack.changes())
     measured("create", lambda: ps.stack.up())
     measured("no-op preview", lambda: ps.stack.changes())
     measured("no-op up", lambda: ps.stack.up())
-    measured("update", lambda: ps.declare({"type": kind, "name": "o", "args": {**args, **change}}).stack.up())
+    measured("update", lambda: declare(changed).stack.up())
     measured("refresh", lambda: ps.stack.refresh())
-    remote_id = ps.stack.resources(kind)[0]["outputs"].get("policy_id") or ps.stack.resources(kind)[0]["id"]
     measured("delete", lambda: ps.declare().stack.up())
     # adoption of an identical object made by hand: it is read, nothing is written
     api = Api(server)
-    if kind == "ConfigurationPolicy":
-        api.nccm.post("/ux/nccm/configuration_policies/", json={**args, **change})
-        remote_id = server.admin.dump()["configuration_policies"][-1]["id"]
-    else:
-        from pulumi_policies.models import PolicyFields
-
-        body = PolicyFields.model_validate({k: v for k, v in {**args, **change}.items() if k != "profile_id"})
-        created = api.rm.post(api.rm_path(kind, profile_id=args.get("profile_id", "")),
-                              json=body.model_dump(mode="json", by_alias=True, exclude_none=True))
-        remote_id = created.json()["id"]
-    measured("adopt (import_id)",
-             lambda: ps.declare({"type": kind, "name": "o", "args": {**args, **change, "import_id": remote_id}}).stack.up())
+    adopted: dict[str, dict[str, Any]] = {}
+    for kind in kinds:
+        args = {**SAMPLES[kind][0], **SAMPLES[kind][1]}
+        if kind == "ConfigurationPolicy":
+            api.nccm.post("/ux/nccm/configuration_policies/", json=args)
+            remote_id = server.admin.dump()["configuration_policies"][-1]["id"]
+        else:
+            body = PolicyFields.model_validate({k: v for k, v in args.items() if k != "profile_id"})
+            created = api.rm.post(api.rm_path(kind, profile_id=args.get("profile_id", "")),
+                                  json=body.model_dump(mode="json", by_alias=True, exclude_none=True))
+            remote_id = created.json()["id"]
+        adopted[kind] = {**SAMPLES[kind][1], "import_id": remote_id}
+    measured("adopt (import_id)", lambda: declare(adopted).stack.up())
     measured("destroy", lambda: ps.stack.destroy())
     return table
 
