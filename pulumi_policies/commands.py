@@ -65,6 +65,8 @@ def add_commands(sub: Any) -> None:
         p.add_argument(f"--{noun.replace('_', '-')}", dest=f"scope:{field}", metavar=noun.upper(),
                        help=f"only the {' and '.join(kinds)} objects of this {noun.replace('_', ' ')} (id or name)")
     p.add_argument("--name", help="only policies whose name (or policyid) matches this glob pattern")
+    p.add_argument("--connection", help="list the policies of this named connection (pulumi-policies:connections) "
+                                        "and write connection=NAME in each declaration (default: the default one)")
     p.add_argument("--output", "-o", default="-", help="the file to write (default: standard output)")
     p.add_argument("--no-progress", action="store_true", help="no progress on standard error")
     p.set_defaults(func=cmd_export)
@@ -173,7 +175,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     only = {field: value for field in _scope_fields() if (value := getattr(args, f"scope:{field}")) is not None}
     program = io.StringIO()  # written out only once complete: a failed export leaves an existing file as it was
     try:
-        export.export(program, args.kind, only=only, name=args.name, show_progress=not args.no_progress)
+        export.export(program, args.kind, only=only, name=args.name, connection=args.connection,
+                      show_progress=not args.no_progress)
     except (PolicyAPIError, connections.ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -22,7 +22,7 @@ from . import connections
 from .client import checked_record
 from .models import field_marker, fields_with, python_names
 from .models.canonical import canonical
-from .providers import SPECS, ResourceSpec
+from .providers import CONNECTION, SPECS, ResourceSpec
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Found:
     spec: ResourceSpec
     remote_id: str
     args: dict[str, Any]
+    connection: str | None = None  # the named connection it was found on (None: the default one)
 
     @property
     def kind(self) -> str:
@@ -53,17 +54,18 @@ def _args(spec: ResourceSpec, record: dict[str, Any], scope: dict[str, Any]) -> 
 
 
 def collect(kinds: Iterable[str] | None = None, *, only: Mapping[str, str] | None = None, name: str | None = None,
-            progress: Callable[[int], None] = lambda n: None) -> list[Found]:
-    """Every object of the chosen kinds (default: every registered kind) on the configured endpoints, every
-    page of every scope; `only` narrows scopes (``{"profile_id": "<id or name>"}``), `name` is a glob."""
+            connection: str | None = None, progress: Callable[[int], None] = lambda n: None) -> list[Found]:
+    """Every object of the chosen kinds (default: every registered kind) on one connection (default: the default
+    one), every page of every scope; `only` narrows scopes (``{"profile_id": "<id or name>"}``), `name` is a glob."""
     found: list[Found] = []
+    on = {CONNECTION: connection} if connection else {}
     for kind in kinds or list(SPECS):
         spec = SPECS[kind]
-        for scope in spec.scopes(only or {}):
+        for scope in spec.scopes({**(only or {}), **on}):
             what = f"a {kind} in the listing{spec.describe_scope(scope)}"
-            for item in spec.remote(scope).listing():
+            for item in spec.remote({**scope, **on}).listing():
                 record = checked_record(spec.record_model, item, what)
-                policy = Found(spec, record["id"], _args(spec, record, scope))
+                policy = Found(spec, record["id"], _args(spec, record, scope), connection)
                 if name is None or fnmatch.fnmatchcase(policy.title, name):
                     found.append(policy)
                     progress(len(found))
@@ -134,6 +136,8 @@ def render(found: list[Found], *, source: str = "") -> str:
         lines.append(f"{ident} = {item.kind}(")
         lines.append(f"    {json.dumps(name)},")
         lines.append(f"    import_id={json.dumps(item.remote_id)},")
+        if item.connection:
+            lines.append(f"    {CONNECTION}={json.dumps(item.connection)},")
         for key, value in item.args.items():
             lines.append(f"    {key}={literal(value, 4)},")
         lines.append(")")
@@ -142,16 +146,16 @@ def render(found: list[Found], *, source: str = "") -> str:
 
 
 def export(out: TextIO, kinds: Iterable[str] | None = None, *, only: Mapping[str, str] | None = None,
-           name: str | None = None, show_progress: bool = True) -> int:
+           name: str | None = None, connection: str | None = None, show_progress: bool = True) -> int:
     """Write the program to `out`; returns how many policies it declares."""
     def progress(n: int) -> None:
         if show_progress and n % 25 == 0:
             print(f"\rexporting: {n} policies", end="", file=sys.stderr, flush=True)
 
-    found = collect(kinds, only=only, name=name, progress=progress)
+    found = collect(kinds, only=only, name=name, connection=connection, progress=progress)
     if show_progress:
         print(f"\rexported {len(found)} policies", file=sys.stderr, flush=True)
-    current = connections.current()
+    current = connections.current(connection)
     source = " and ".join(dict.fromkeys(u for u in (current.get("nccmUrl"), current.get("resourceManagerUrl")) if u))
     out.write(render(found, source=source))
     return len(found)

@@ -81,7 +81,7 @@ def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: Set[
     for resource in ours:
         provider = PROVIDERS[resource["type"].removeprefix(TYPE_PREFIX)]()
         inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__")}
-        scope = {f: inputs.get(f) for f in provider.spec.scope_fields}
+        scope = provider.spec.scope_of(inputs)  # its scope fields and its connection
         out.append(PendingCreate(resource["urn"].rsplit("::", 1)[-1], resource, provider, scope,
                                  provider.spec.remote(scope).find(inputs)))
     return out

@@ -70,6 +70,9 @@ class AuthenticationError(APIStatusError):
 
 class NotFoundError(APIStatusError):
     hint = "The object does not exist (any more); `pulumi refresh` drops objects deleted by hand."
+    # A create's 404: what is missing is the collection, not the object.
+    create_hint = ("Nothing to create in at that address: check the endpoint URL and the scope the object is "
+                   "made in (a profile_id that exists on this server).")
 
 
 class ConflictError(APIStatusError):
@@ -132,7 +135,8 @@ def make_status_error(response: httpx.Response, redact: Any) -> APIStatusError:
         cls = ConflictError
     method, url = response.request.method, redact(str(response.request.url))
     message = f"{method} {url} answered HTTP {status}: {said.rstrip('.')}."
-    if cls.hint:
-        message += f" {cls.hint}"
+    hint = NotFoundError.create_hint if cls is NotFoundError and method == "POST" else cls.hint
+    if hint:
+        message += f" {hint}"
     return cls(message, method=method, url=url, status=status, body=body, server_message=said,
                retry_after=response.headers.get("retry-after"))

@@ -40,18 +40,18 @@ class PolicyCollection:
         return valid_records(PolicyRecord, self.list(), "a policy")
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._record(self.client.json("POST", self.base, json=body))
+        return self.record(self.client.json("POST", self.base, json=body))
 
     def retrieve(self, policy_id: str) -> dict[str, Any] | None:
         try:
-            return self._record(self.client.json("GET", f"{self.base}/{segment(policy_id)}"))
+            return self.record(self.client.json("GET", f"{self.base}/{segment(policy_id)}"))
         except NotFoundError:
             return None
 
     def patch(self, policy_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """PATCH: 204 and no body per the document; a body, where a server sends one, is returned."""
         response = self.client.json("PATCH", f"{self.base}/{segment(policy_id)}", json=body)
-        return self._record(response) if response else None
+        return self.record(response) if response else None
 
     def delete(self, policy_id: str) -> None:
         try:
@@ -62,11 +62,12 @@ class PolicyCollection:
     def find(self, name: str) -> dict[str, Any] | None:
         for item in self.list(name=name):
             if item.get("name") == name:
-                return self._record(item)
+                return self.record(item)
         return None
 
     @staticmethod
-    def _record(body: Any) -> dict[str, Any]:
+    def record(body: Any) -> dict[str, Any]:
+        """A policy from a server's answer, checked (an error names what is missing)."""
         return checked_record(PolicyRecord, body, "a policy")
 
 

@@ -8,7 +8,7 @@ earlier releases wrote into existing states).
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 
 from .engine import PolicyProvider, PolicyProviderError
-from .specs import SPECS, TYPE_MODULE, TYPE_PREFIX, ResourceSpec, register
+from .specs import CONNECTION, SPECS, TYPE_MODULE, TYPE_PREFIX, ResourceSpec, register
 
 PROVIDERS: dict[str, type[PolicyProvider]] = {}
 
@@ -29,6 +29,6 @@ for _spec in list(SPECS.values()):
     provider_class(_spec)
 
 __all__ = [
-    "PROVIDERS", "SPECS", "TYPE_MODULE", "TYPE_PREFIX", "UNKNOWN", "PolicyProvider", "PolicyProviderError", "ResourceSpec",
-    "provider_class", "register",
+    "CONNECTION", "PROVIDERS", "SPECS", "TYPE_MODULE", "TYPE_PREFIX", "UNKNOWN", "PolicyProvider", "PolicyProviderError",
+    "ResourceSpec", "provider_class", "register",
 ]

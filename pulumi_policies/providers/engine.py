@@ -38,7 +38,7 @@ from ..client import (
 )
 from ..models import camel_to_snake, field_flag, fields_with, python_names
 from ..models.canonical import EMPTY, aligned, canonical, union_tags
-from .specs import Remote, ResourceSpec
+from .specs import CONNECTION, Remote, ResourceSpec
 
 IMPORT_ID = "import_id"
 
@@ -140,6 +140,8 @@ class PolicyProvider(ResourceProvider):
         if self.spec.id_output:
             outs[self.spec.id_output] = record["id"]
         outs.update({f: scope[f] for f in self.spec.scope_fields})
+        if scope.get(CONNECTION) is not None:
+            outs[CONNECTION] = scope[CONNECTION]
         return outs
 
     def _fail(self, inputs: dict[str, Any], action: str, exc: Exception) -> PolicyProviderError:
@@ -152,10 +154,13 @@ class PolicyProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = _user_props(news)
         import_id = inputs.pop(IMPORT_ID, None)
+        connection = inputs.pop(CONNECTION, None)
         failures: list[CheckFailure] = []
         if import_id is not None and import_id != UNKNOWN and (not isinstance(import_id, str) or not import_id):
             failures.append(CheckFailure(IMPORT_ID, f"{self.spec.kind}.import_id must be a non-empty string "
                                                     "(the id of the existing object to adopt)"))
+        if connection is not None and connection != UNKNOWN:
+            failures += self._check_connection(connection)
         try:
             validated = self.spec.args_model.model_validate(inputs)
             checked = canonical(self.spec.args_model, validated.model_dump(mode="json", exclude_unset=True))
@@ -177,19 +182,34 @@ class PolicyProvider(ResourceProvider):
                 checked[camel_to_snake(key) if key not in self.spec.args_model.model_fields else key] = value
         if import_id is not None:
             checked[IMPORT_ID] = import_id
+        if connection is not None:
+            checked[CONNECTION] = connection
         return CheckResult(checked, failures)
+
+    def _check_connection(self, connection: Any) -> list[CheckFailure]:
+        """A named connection must be one the stack configures: said at preview, before any HTTP call."""
+        if not isinstance(connection, str) or not connection:
+            return [CheckFailure(CONNECTION, f"{self.spec.kind}.connection must be the name of a connection in "
+                                             f"{connections.NAMESPACE}:{connections.CONNECTIONS}")]
+        try:
+            connections.current(connection)
+        except connections.ConfigurationError as exc:
+            return [CheckFailure(CONNECTION, f"{self.spec.kind}.connection: {exc}")]
+        return []
 
     # -- diff --------------------------------------------------------------------------------------
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         news = _user_props(news)
         olds = _user_props(olds)
         replaces = [f for f in self._fields if self._flag(f, "replace") and news.get(f) != olds.get(f)]
+        if news.get(CONNECTION) != olds.get(CONNECTION):
+            replaces.append(CONNECTION)  # another server: the object is made there and deleted here
         compared = [f for f in self._fields if f not in replaces and (f in news or not self._flag(f, "computed"))]
         unknown = [f for f in compared if _contains_unknown(news.get(f))]
         want = canonical(self.spec.args_model, news, only=compared)
         have = canonical(self.spec.args_model, aligned(self.spec.args_model, news, olds), only=compared)
         changed = [f for f in compared if f in unknown or want.get(f) != have.get(f)]
-        if replaces and news.get(IMPORT_ID) and news[IMPORT_ID] == self.spec.parse_id(id_)[1]:
+        if replaces and news.get(IMPORT_ID) and self._names_current(news[IMPORT_ID], olds, id_):
             # The engine re-checks a replacement without its old inputs, so its create would see import_id and
             # adopt the very object the replacement then deletes. Say so at preview, before anything is done.
             raise PolicyProviderError(
@@ -199,11 +219,18 @@ class PolicyProvider(ResourceProvider):
                 "run this again.")
         return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
 
+    def _names_current(self, import_id: Any, olds: dict[str, Any], id_: str) -> bool:
+        """Does `import_id` name the object this resource holds now (by its id, or by its natural key)?"""
+        if import_id == self.spec.parse_id(id_)[1]:
+            return True
+        key = self.spec.import_key(import_id, olds) if isinstance(import_id, str) else None
+        return key is not None and all(olds.get(k) == v for k, v in key.items())
+
     # -- create ------------------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = _user_props(props)
         import_id = inputs.pop(IMPORT_ID, None)
-        scope = {f: inputs[f] for f in self.spec.scope_fields}
+        scope = self.spec.scope_of(inputs)
         try:
             remote = self.spec.remote(scope)
             if import_id:
@@ -251,8 +278,7 @@ class PolicyProvider(ResourceProvider):
         it be taken as ours: an object of that name holding anything else is somebody else's."""
         if found is None:
             return False
-        scope = {f: inputs[f] for f in self.spec.scope_fields}
-        return not self.diff("", self.outputs(found, scope), inputs).changes
+        return not self.diff("", self.outputs(found, self.spec.scope_of(inputs)), inputs).changes
 
     def _taken(self, exc: PolicyAPIError, inputs: dict[str, Any], found: dict[str, Any] | None) -> PolicyAPIError:
         if found is None:
@@ -267,13 +293,8 @@ class PolicyProvider(ResourceProvider):
             server_message=getattr(exc, "server_message", ""))
 
     def _adopt(self, remote: Remote, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        record = remote.retrieve(import_id)
-        if record is None:
-            raise PolicyProviderError(
-                f"{self.spec.describe(inputs)}: import_id {import_id!r} names no existing {self.spec.kind}. "
-                "Check the id (pulumi-policies export lists them) or remove import_id to create a new one.")
-        scope = {f: inputs[f] for f in self.spec.scope_fields}
-        current = self.outputs(record, scope)
+        record = self._to_adopt(remote, import_id, inputs)
+        current = self.outputs(record, self.spec.scope_of(inputs))
         diff = self.diff("", current, inputs)
         if diff.replaces:
             found = ", ".join(f"{f} {current.get(f)!r}" for f in diff.replaces)
@@ -285,13 +306,42 @@ class PolicyProvider(ResourceProvider):
             record = self._update(remote, record["id"], current, inputs, current_is_fresh=True)
         return record
 
+    def _to_adopt(self, remote: Remote, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The object `import_id` names: by its remote id, or by its natural key (``name:<name>``,
+        ``<profile_id>/<name>``, ``<organization>/<policyid>``), which must match exactly one object."""
+        key = self.spec.import_key(import_id, inputs)
+        if key is None:
+            record = remote.retrieve(import_id)
+            if record is None:
+                raise PolicyProviderError(
+                    f"{self.spec.describe(inputs)}: import_id {import_id!r} names no existing {self.spec.kind}. Check "
+                    "the id (pulumi-policies export lists them) or remove import_id to create a new one.")
+            return record
+        said = ", ".join(f"{k} {v!r}" for k, v in key.items())
+        clash = [f for f in self.spec.scope_fields if f in key and key[f] != inputs.get(f)]
+        if clash:
+            raise PolicyProviderError(
+                f"{self.spec.describe(inputs)}: import_id {import_id!r} names {said}, but the program declares "
+                f"{', '.join(f'{f} {inputs.get(f)!r}' for f in clash)}. Declare where the object is, or fix import_id.")
+        found = remote.matching({**inputs, **key})
+        if not found:
+            raise PolicyProviderError(
+                f"{self.spec.describe(inputs)}: import_id {import_id!r} matches no existing {self.spec.kind} "
+                f"({said}). Check the name (pulumi-policies export lists them) or remove import_id to create one.")
+        if len(found) > 1:
+            ids = ", ".join(repr(r.get("id")) for r in found)
+            raise PolicyProviderError(
+                f"{self.spec.describe(inputs)}: import_id {import_id!r} matches {len(found)} {self.spec.kind} "
+                f"objects ({said}: ids {ids}). Adopt one by its id: import_id=\"<id>\".")
+        return found[0]
+
     # -- read --------------------------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = _user_props(props)
         scope: dict[str, Any]
         try:
-            scope, remote_id = self.spec.parse_id(id_)
-            scope = {f: scope.get(f, props.get(f)) for f in self.spec.scope_fields}
+            parsed, remote_id = self.spec.parse_id(id_)
+            scope = {**self.spec.scope_of(props), **parsed}
             record = self.spec.remote(scope).read(remote_id)
         except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(props or {"id": id_}, f"read of {id_!r}", exc) from None
@@ -299,6 +349,8 @@ class PolicyProvider(ResourceProvider):
             return ReadResult(id_="", outs={})  # deleted out of band: drop it from state
         outs = self.outputs(record, scope)
         inputs = canonical(self.spec.args_model, outs)
+        if CONNECTION in outs:
+            inputs[CONNECTION] = outs[CONNECTION]
         return ReadResult(id_=id_, outs=outs, inputs=inputs)
 
     # -- update ------------------------------------------------------------------------------------
@@ -307,7 +359,8 @@ class PolicyProvider(ResourceProvider):
         inputs.pop(IMPORT_ID, None)
         olds = _user_props(olds)
         try:
-            scope, remote_id = self.spec.parse_id(id_)
+            parsed, remote_id = self.spec.parse_id(id_)
+            scope = {**self.spec.scope_of(inputs), **parsed}
             record = self._update(self.spec.remote(scope), remote_id, olds, inputs)
         except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(inputs, "update", exc) from None
@@ -330,21 +383,21 @@ class PolicyProvider(ResourceProvider):
                     f"{self.spec.describe(inputs)}: update failed: {remote_id!r} no longer exists on the server "
                     "(deleted outside Pulumi). Run `pulumi refresh` to drop it from the state; the next "
                     "`pulumi up` creates it again.")
-            olds = self.outputs(record, {f: olds.get(f) for f in self.spec.scope_fields})
+            olds = self.outputs(record, self.spec.scope_of(olds))
         body = self._body(inputs, olds, fresh=read_first or current_is_fresh)
         record = remote.update(remote_id, body)
         if record is not None:
             return record
         # 204, no body: the object is what it was with the body applied (server-set fields as last read).
         sent = python_names(self.spec.record_model, {**body, "id": remote_id})  # outputs are Python names
-        return {**{k: v for k, v in olds.items() if k not in self.spec.scope_fields}, **sent}
+        return {**{k: v for k, v in olds.items() if k not in (*self.spec.scope_fields, CONNECTION)}, **sent}
 
     # -- delete ------------------------------------------------------------------------------------
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         props = _user_props(props)
         try:
-            scope, remote_id = self.spec.parse_id(id_)
-            self.spec.remote(scope).delete(remote_id)  # a 404 is success: it is gone either way
+            parsed, remote_id = self.spec.parse_id(id_)
+            self.spec.remote({**self.spec.scope_of(props), **parsed}).delete(remote_id)  # a 404 is success: it is gone either way
         except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(props, "delete", exc) from None
 

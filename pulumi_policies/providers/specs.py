@@ -43,6 +43,7 @@ from ..models import (
 )
 from .listing import LISTINGS
 
+CONNECTION = "connection"  # every resource's input naming its connection (connections.py): part of its scope
 TYPE_MODULE = "pulumi_policies"
 TYPE_PREFIX = f"pulumi-python:dynamic/{TYPE_MODULE}:"  # + kind: the type token of each resource
 
@@ -56,6 +57,7 @@ class Remote(Protocol):
     def update(self, remote_id: str, body: dict[str, Any]) -> dict[str, Any] | None: ...
     def delete(self, remote_id: str) -> None: ...
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None: ...
+    def matching(self, key: Mapping[str, Any]) -> list[dict[str, Any]]: ...
     def listing(self) -> Iterator[dict[str, Any]]: ...
 
 
@@ -96,8 +98,8 @@ class NccmRemote(CollectionRemote):
 
     api: ConfigurationPolicies
 
-    def __init__(self) -> None:
-        self.api = ConfigurationPolicies(connections.nccm_client())
+    def __init__(self, connection: str | None = None) -> None:
+        self.api = ConfigurationPolicies(connections.nccm_client(connection))
         self.key = (id(self.api.client), "nccm")
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +128,10 @@ class NccmRemote(CollectionRemote):
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["policyid"], inputs["organization"])
 
+    def matching(self, key: Mapping[str, Any]) -> list[dict[str, Any]]:
+        found = self.api.find(key["policyid"], key["organization"])  # unique together: one at most
+        return [found] if found is not None else []
+
     def listing(self) -> Iterator[dict[str, Any]]:
         for items in self.api.pages(100, sort="creationtime"):
             yield from items
@@ -136,8 +142,8 @@ class ResourceManagerRemote(CollectionRemote):
 
     api: PolicyCollection
 
-    def __init__(self, profile_id: str | None) -> None:
-        self.api = PolicyCollection(connections.resource_manager_client(), profile_id)
+    def __init__(self, profile_id: str | None, connection: str | None = None) -> None:
+        self.api = PolicyCollection(connections.resource_manager_client(connection), profile_id)
         self.key = (id(self.api.client), self.api.base)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -151,8 +157,35 @@ class ResourceManagerRemote(CollectionRemote):
     def find(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
         return self.api.find(inputs["name"])
 
+    def matching(self, key: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [self.api.record(item) for item in self.api.list(name=key["name"]) if item.get("name") == key["name"]]
+
     def listing(self) -> Iterator[dict[str, Any]]:
         yield from self.api.list()
+
+
+NAME_PREFIX = "name:"
+
+
+def by_name(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``import_id="name:<name>"``: the object of that name (in the declared scope)."""
+    if not import_id.startswith(NAME_PREFIX) or not import_id[len(NAME_PREFIX):]:
+        return None
+    return {"name": import_id[len(NAME_PREFIX):]}
+
+
+def by_profile_and_name(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``"<profile_id>/<name>"`` (what Britive's Terraform provider imports) or ``"name:<name>"``."""
+    head, sep, tail = import_id.partition("/")
+    if sep and head and tail and not import_id.startswith(NAME_PREFIX):
+        return {"profile_id": head, "name": tail}
+    return by_name(import_id, inputs)
+
+
+def by_organization_and_policyid(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``"<organization>/<policyid>"``: the natural key of an NCCM configuration policy."""
+    head, sep, tail = import_id.partition("/")
+    return {"organization": head, "policyid": tail} if sep and head and tail else None
 
 
 def profile_scopes(only: Mapping[str, str]) -> Iterator[dict[str, Any]]:
@@ -162,7 +195,7 @@ def profile_scopes(only: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     server does not offer it, a profile named in `only` is taken as its id."""
     wanted = only.get("profile_id")
     try:
-        profiles = Profiles(connections.resource_manager_client()).list()
+        profiles = Profiles(connections.resource_manager_client(only.get(CONNECTION))).list()
     except APIStatusError as exc:
         if exc.status not in (404, 405):
             raise
@@ -182,7 +215,7 @@ class ResourceSpec:
     kind: str                                   # type name: pulumi-python:dynamic/pulumi_policies:<kind>
     args_model: type[BaseModel]                 # inputs, validated at check
     record_model: type[BaseModel]               # what a server returns (lenient): outputs are built from it
-    remote: Callable[[dict[str, Any]], Remote]  # the collection an object lives in, from its scope
+    remote: Callable[[dict[str, Any]], Remote]  # the collection an object lives in, from its scope (scope_of)
     natural_key: tuple[str, ...]                # what identifies an object besides its id
     scope_fields: tuple[str, ...] = ()          # inputs that are path parameters, not body fields
     id_output: str | None = None                # output holding the remote id, where the Pulumi id is not it
@@ -193,6 +226,8 @@ class ResourceSpec:
     scopes: Callable[[Mapping[str, str]], Iterable[dict[str, Any]]] = lambda only: [{}]
     title_fields: tuple[str, ...] = ("name",)   # what a report and an export call an object: the first set
     import_from: str = "pulumi_policies"        # the module users import its resource class from
+    # An import_id that is a natural key rather than a remote id: the key's values (scope included), else None.
+    import_key: Callable[[str, Mapping[str, Any]], dict[str, Any] | None] = lambda import_id, inputs: None
 
     @property
     def type_token(self) -> str:
@@ -210,6 +245,13 @@ class ResourceSpec:
                 if value.get(name):
                     return str(value[name])
         return None
+
+    def scope_of(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Where an object lives, from its inputs or outputs: its scope fields, and its connection if named."""
+        scope = {f: values.get(f) for f in self.scope_fields}
+        if values.get(CONNECTION) is not None:
+            scope[CONNECTION] = values[CONNECTION]
+        return scope
 
     # -- ids ----------------------------------------------------------------------------------------
     def pulumi_id(self, scope: dict[str, Any], remote_id: str) -> str:
@@ -229,39 +271,43 @@ class ResourceSpec:
     def describe(self, inputs: dict[str, Any]) -> str:
         key = ", ".join(f"{k} {inputs.get(k)!r}" for k in self.natural_key)
         scope = self.describe_scope(inputs)
-        return f"{self.kind} ({key}{scope})"
+        on = f" on connection {inputs[CONNECTION]!r}" if inputs.get(CONNECTION) else ""
+        return f"{self.kind} ({key}{scope}{on})"
 
 
 CONFIGURATION_POLICY = ResourceSpec(
     kind="ConfigurationPolicy",
     args_model=ConfigurationPolicyArgs,
     record_model=ConfigurationPolicyRecord,
-    remote=lambda scope: NccmRemote(),
+    remote=lambda scope: NccmRemote(scope.get(CONNECTION)),
     natural_key=("policyid", "organization"),
     full_replace=True,
     wire_by_alias=False,
     title_fields=("name", "policyid"),
+    import_key=by_organization_and_policyid,
 )
 
 PROFILE_POLICY = ResourceSpec(
     kind="ProfilePolicy",
     args_model=ProfilePolicyArgs,
     record_model=PolicyRecord,
-    remote=lambda scope: ResourceManagerRemote(scope["profile_id"]),
+    remote=lambda scope: ResourceManagerRemote(scope["profile_id"], scope.get(CONNECTION)),
     natural_key=("name",),
     scope_fields=("profile_id",),
     id_output="policy_id",
     describe_scope=lambda inputs: f" in profile {inputs.get('profile_id')!r}",
     scopes=profile_scopes,
+    import_key=by_profile_and_name,
 )
 
 RESOURCE_POLICY = ResourceSpec(
     kind="ResourcePolicy",
     args_model=ResourcePolicyArgs,
     record_model=PolicyRecord,
-    remote=lambda scope: ResourceManagerRemote(None),
+    remote=lambda scope: ResourceManagerRemote(None, scope.get(CONNECTION)),
     natural_key=("name",),
     id_output="policy_id",
+    import_key=by_name,
 )
 
 SPECS: dict[str, ResourceSpec] = {}

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi.dynamic import Resource
 
-from ..providers import SPECS, TYPE_MODULE, PolicyProvider, ResourceSpec, provider_class
+from ..providers import CONNECTION, SPECS, TYPE_MODULE, PolicyProvider, ResourceSpec, provider_class
 
 
 def output_names(spec: ResourceSpec) -> tuple[str, ...]:
@@ -15,16 +15,28 @@ def output_names(spec: ResourceSpec) -> tuple[str, ...]:
     names = [*spec.args_model.model_fields, *(f for f in spec.record_model.model_fields if f != "id")]
     if spec.id_output:
         names.append(spec.id_output)
+    names.append(CONNECTION)
     return tuple(dict.fromkeys(names))
 
 
-class PolicyResource(Resource):
+class ConnectionOutput:
+    """The output every resource has: the named connection it lives on (None: the default one)."""
+
+    connection: pulumi.Output[str | None]
+
+
+class PolicyResource(Resource, ConnectionOutput):
     """A policy object on a remote API, managed by ``pulumi up``.
 
     ``import_id="<remote id>"`` adopts an existing object instead of creating one (Pulumi's own
     ``import_`` option does not work for dynamic resources). ``get`` reads one without managing it.
+    ``connection="<name>"`` manages it on a named connection of the stack (``pulumi-policies:connections``)
+    instead of the default one; changing it replaces the object.
     """
 
+    # The outputs are declared on plain base classes (ConnectionOutput, PolicyOutputs...), not on the resource
+    # classes: type checkers and IDEs see them all the same, and the SDK, which reads a resource class's own
+    # annotations on every registration to convert output types we do not have, has none to read.
     _provider_class: ClassVar[type[PolicyProvider]]
     _output_names: ClassVar[tuple[str, ...]]
 

@@ -38,20 +38,54 @@ class ConfigurationPolicyArgs(TypedDict):
     modified_by: NotRequired[pulumi.Input[str]]
     is_deleted: NotRequired[pulumi.Input[bool]]
     import_id: NotRequired[pulumi.Input[str]]
+    connection: NotRequired[pulumi.Input[str | None]]  # a named connection; None or absent: the default one
 
 
-class ConfigurationPolicy(PolicyResource, kind="ConfigurationPolicy"):
+class ConfigurationPolicyOutputs:
+    """Every output of a ConfigurationPolicy (a field the server returned empty reads as None)."""
+
+    policyid: pulumi.Output[str]
+    organization: pulumi.Output[str]
+    name: pulumi.Output[str | None]
+    description: pulumi.Output[str | None]
+    processid: pulumi.Output[int | None]
+    associate_users: pulumi.Output[str | None]
+    associate_groups: pulumi.Output[str | None]
+    associated_rules: pulumi.Output[str | None]
+    associated_rule_groups: pulumi.Output[list[Any] | None]
+    policy_schedule: pulumi.Output[dict[str, Any] | None]
+    assigned_users: pulumi.Output[list[Any] | None]
+    assigned_group: pulumi.Output[list[Any] | None]
+    lastupdatetime: pulumi.Output[str | None]
+    activated_by: pulumi.Output[str | None]
+    activation_time: pulumi.Output[str | None]
+    activation_remarks: pulumi.Output[str | None]
+    lastaction: pulumi.Output[str | None]
+    nextaction: pulumi.Output[str | None]
+    progress: pulumi.Output[int | None]
+    starttime: pulumi.Output[int | None]
+    endtime: pulumi.Output[int | None]
+    created_by: pulumi.Output[str | None]
+    modified_by: pulumi.Output[str | None]
+    is_deleted: pulumi.Output[bool | None]
+    # set by the server only
+    status: pulumi.Output[str | None]
+    creationtime: pulumi.Output[str | None]
+    last_update_time: pulumi.Output[str | None]
+    next_action_time: pulumi.Output[str | None]
+    last_action_time: pulumi.Output[str | None]
+    is_private: pulumi.Output[str | None]
+    rule_description: pulumi.Output[str | None]
+    schedule_descr: pulumi.Output[str | None]
+    visibility: pulumi.Output[str | None]
+
+
+class ConfigurationPolicy(PolicyResource, ConfigurationPolicyOutputs, kind="ConfigurationPolicy"):
     """An NCCM configuration policy. Replaced when ``policyid`` or ``organization`` changes.
 
     Pulumi id: the server's id (also in ``.id``); ``status``, ``creationtime`` and the other
     server-computed fields are outputs.
     """
-
-    policyid: pulumi.Output[str]
-    organization: pulumi.Output[str]
-    status: pulumi.Output[str]
-    creationtime: pulumi.Output[str]
-    policy_schedule: pulumi.Output[dict[str, Any]]
 
     def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None,
                  **kwargs: Unpack[ConfigurationPolicyArgs]) -> None:

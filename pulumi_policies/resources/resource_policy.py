@@ -38,19 +38,33 @@ class PolicyArgs(TypedDict):
     members: NotRequired[pulumi.Input[MembersArgs]]
     resource_labels: NotRequired[pulumi.Input[dict[str, list[str]]]]
     import_id: NotRequired[pulumi.Input[str]]
+    connection: NotRequired[pulumi.Input[str | None]]  # a named connection; None or absent: the default one
 
 
-class ResourcePolicy(PolicyResource, kind="ResourcePolicy"):
+class PolicyOutputs:
+    """Every output of a resource-manager policy (a field the server returned empty reads as None)."""
+
+    policy_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    is_active: pulumi.Output[bool | None]
+    is_draft: pulumi.Output[bool | None]
+    is_read_only: pulumi.Output[bool | None]
+    condition: pulumi.Output[dict[str, Any] | None]
+    resource: pulumi.Output[str | None]
+    access_level: pulumi.Output[str | None]
+    access_type: pulumi.Output[str | None]
+    consumer: pulumi.Output[str | None]
+    settings: pulumi.Output[list[dict[str, Any]] | None]
+    members: pulumi.Output[dict[str, list[dict[str, str]]] | None]
+    resource_labels: pulumi.Output[dict[str, list[str]] | None]
+
+
+class ResourcePolicy(PolicyResource, PolicyOutputs, kind="ResourcePolicy"):
     """A resource policy: who (members) may reach which resources (labels), with which settings.
 
     Replaced when: never (a rename is an in-place update). Pulumi id: the policy id.
     """
-
-    policy_id: pulumi.Output[str]
-    name: pulumi.Output[str]
-    members: pulumi.Output[dict[str, Any]]
-    settings: pulumi.Output[list[dict[str, Any]]]
-    resource_labels: pulumi.Output[dict[str, list[str]]]
 
     def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None,
                  **kwargs: Unpack[PolicyArgs]) -> None:

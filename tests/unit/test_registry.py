@@ -66,7 +66,7 @@ def toy(tmp_path, monkeypatch):
 def test_the_provider_class_and_the_resource_class_come_from_the_spec(toy):
     assert PROVIDERS["Toy"].spec is toy.SPEC and toy.Toy._provider_class is PROVIDERS["Toy"]
     assert toy.Toy._resource_type_name == "dynamic/pulumi_policies:Toy"
-    assert set(toy.Toy._output_names) == {"name", "colour", "last_run", "members", "labels", "toy_id"}
+    assert set(toy.Toy._output_names) == {"name", "colour", "last_run", "members", "labels", "toy_id", "connection"}
     with pytest.raises(ValueError, match="registered already"):
         from pulumi_policies.providers import register
         register(type(toy.SPEC)(**{**toy.SPEC.__dict__}))
