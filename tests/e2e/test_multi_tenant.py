@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from pulumi_policies import rollback
 from pulumi_policies.providers import TYPE_PREFIX
 from pulumi_policies.report import build_report
+from tests.e2e.test_rollback import comparable
 from tests.reliability.test_secrets_and_tls import ENGINE_CONFIGURE_LOG, VERBOSE, occurrences
 from tests.support.policies import Api, assert_server_holds_exactly, new_policy_stack, seeded_server
 
@@ -94,6 +96,18 @@ def test_one_stack_manages_three_servers_through_named_connections(servers, make
     assert stack.changes() == {"update": 1}
     stack.up()
     settled(items)
+
+    # an update that fails half-way on prod is rolled back on every server it reached
+    before = {name: comparable(server.admin.dump()) for name, server in (("dev", dev), ("prod", prod), ("nccm", nccm))}
+    ps.declare(*declared("v3"))
+    prod.admin.set_faults([{"kind": "error", "status": 400, "method": "PATCH", "count": 1}])
+    ok, report = rollback.up_with_rollback(stack.name, stack.project_dir, env=stack.env)
+    prod.admin.clear_faults()
+    assert not ok and report is not None and report.ok, report and report.text()
+    after = {name: comparable(server.admin.dump()) for name, server in (("dev", dev), ("prod", prod), ("nccm", nccm))}
+    assert after == before
+    ps.declare(*items)
+    assert stack.changes() == {}
 
     # a connection change replaces: the object is made on prod and deleted from dev
     items = declared("v2", dev_rp_on="prod")

@@ -4,11 +4,12 @@ servers over HTTP (the engine-level proof is tests/e2e/test_multi_tenant.py)."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from pulumi_policies import connections, export
+from pulumi_policies import connections, export, recovery
 from pulumi_policies.providers import PROVIDERS
 from tests.support.policies import Api, seeded_server
 
@@ -129,3 +130,28 @@ def test_export_of_a_named_connection_lists_its_server_and_keeps_the_name(two):
     program = export.render(found)
     assert 'connection="prod",' in program and "on-a" not in program
     assert [f.title for f in export.collect(["ResourcePolicy"])] == ["on-a"]  # the default connection
+
+
+class StackConfig:
+    """What recovery reads of an Automation API stack here: its config (secrets decrypted)."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def get_all_config(self) -> dict[str, Any]:
+        return {k: SimpleNamespace(value=v, secret=False) for k, v in self.values.items()}
+
+
+def test_recover_looks_a_pending_create_up_on_its_own_connection(two, tmp_path):
+    a, b = two
+    made = Api(b).rm.post("/api/resource-manager/policies", json={"name": "landed"}).json()
+    config = {"pulumi-policies:resourceManagerUrl": a.url, "pulumi-policies:resourceManagerToken": a.rm_token,
+              "pulumi-policies:connections": json.dumps({"prod": {"resourceManagerUrl": b.url,
+                                                                  "resourceManagerToken": b.rm_token}})}
+    pending = {"type": "creating", "resource": {
+        "urn": "urn:pulumi:dev::p::pulumi-python:dynamic/pulumi_policies:ResourcePolicy::r",
+        "type": "pulumi-python:dynamic/pulumi_policies:ResourcePolicy",
+        "inputs": {"name": "landed", "connection": "prod"}}}
+    [create] = recovery.pending_creates(StackConfig(config), {"pending_operations": [pending]})  # type: ignore[arg-type]
+    assert create.found is not None and create.found["id"] == made["id"]
+    assert a.admin.requests()["total"] == 0  # the default connection's server was never asked
