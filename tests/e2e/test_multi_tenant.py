@@ -109,8 +109,26 @@ def test_one_stack_manages_three_servers_through_named_connections(servers, make
     ps.declare(*items)
     assert stack.changes() == {}
 
+    # an unknown connection is refused at preview, naming the known ones, before any HTTP call
+    for server in (dev, prod, nccm):
+        server.admin.clear_requests()
+    ps.declare(*items, {"type": "ResourcePolicy", "name": "typo", "args": {"name": "x", "connection": "prd"}})
+    refused = stack.pulumi("preview", check=False)
+    assert refused.returncode != 0 and "no connection named 'prd'" in refused.stdout and "'prod'" in refused.stdout
+    assert [s.admin.requests()["total"] for s in (dev, prod, nccm)] == [0, 0, 0]
+
+    # adoption by natural key on a named connection: the object made by hand on prod is taken over, not duplicated
+    Api(prod).rm.post("/api/resource-manager/policies", json={"name": "break-glass", "description": "by hand"})
+    adopted = {"type": "ResourcePolicy", "name": "break-glass",
+               "args": {"name": "break-glass", "description": "v2", "connection": "prod",
+                        "import_id": "name:break-glass"}}
+    items = [*items, adopted]
+    ps.declare(*items)
+    stack.up()
+    settled(items)
+
     # a connection change replaces: the object is made on prod and deleted from dev
-    items = declared("v2", dev_rp_on="prod")
+    items = [*declared("v2", dev_rp_on="prod"), adopted]
     ps.declare(*items)
     preview = stack.preview_json()
     [step] = [s for s in preview["steps"] if s["urn"].endswith("::dev-rp") and s["op"] == "replace"]
@@ -133,4 +151,5 @@ def test_one_stack_manages_three_servers_through_named_connections(servers, make
     assert occurrences(stored, secrets) == [], "a secret in the state or its history"
     found = occurrences(logs, secrets)
     assert all(ENGINE_CONFIGURE_LOG in line and "Configure().inputs" in line for line in found), found[:3]
+    ps.declare(*declared("v4"))  # without -v the engine prints no secret either
     assert occurrences([p.stdout + p.stderr for p in (stack.up(),)], secrets) == []
