@@ -95,6 +95,12 @@ class Connection:
                 f"or the environment variable {_KEYS[key]}.")
         return value
 
+    def where(self, key: str) -> str:
+        """Where the user sets `key` of this connection (the inherited keys: where the default's are set)."""
+        if self.name is not None and self.values.get(key) not in (None, ""):
+            return f"{NAMESPACE}:{CONNECTIONS}.{self.name}.{key}"
+        return f"{NAMESPACE}:{key} (or {_KEYS[key]})"
+
     def secrets(self) -> list[str]:
         return [s for s in (self.get("nccmApiKey"), self.get("resourceManagerToken")) if s]
 
@@ -115,8 +121,7 @@ class Connection:
                                wait_min=self._number("retryWaitMin", default.wait_min),
                                wait_max=self._number("retryWaitMax", default.wait_max))
         except ValueError as exc:
-            raise ConfigurationError(f"{exc}: check {NAMESPACE}:retryWaitMin and retryWaitMax "
-                                     "(or PULUMI_POLICIES_RETRY_WAIT_MIN / _MAX).") from None
+            raise ConfigurationError(f"{exc}: check {self.where('retryWaitMin')} and {self.where('retryWaitMax')}.") from None
 
     def _number(self, key: str, default: float, *, whole: bool = False) -> float:
         text = self.get(key)
@@ -128,7 +133,7 @@ class Connection:
             value = math.nan
         if not math.isfinite(value) or value < 0 or (whole and not value.is_integer()):
             what = "a whole number of retries" if whole else "a number of seconds"
-            raise ConfigurationError(f"{NAMESPACE}:{key} (or {_KEYS[key]}) must be {what}, 0 or more (got {text!r}).")
+            raise ConfigurationError(f"{self.where(key)} must be {what}, 0 or more (got {text!r}).")
         return value
 
 

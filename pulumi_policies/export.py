@@ -24,6 +24,8 @@ from .models import field_marker, fields_with, python_names
 from .models.canonical import canonical
 from .providers import CONNECTION, SPECS, ResourceSpec
 
+_NONE = object()  # no server default (a default may be False or None)
+
 
 @dataclass
 class Found:
@@ -47,8 +49,9 @@ def _args(spec: ResourceSpec, record: dict[str, Any], scope: dict[str, Any]) -> 
     args = canonical(model, {**python_names(spec.record_model, record), **scope})
     for key in fields_with(model, "run_state"):
         args.pop(key, None)
-    for key in fields_with(model, "server_default"):
-        if key in args and args[key] == field_marker(model, key, "server_default"):
+    for key in model.model_fields:
+        default = field_marker(model, key, "server_default", _NONE)
+        if default is not _NONE and key in args and args[key] == default:
             args.pop(key)
     return args
 
@@ -59,7 +62,7 @@ def collect(kinds: Iterable[str] | None = None, *, only: Mapping[str, str] | Non
     one), every page of every scope; `only` narrows scopes (``{"profile_id": "<id or name>"}``), `name` is a glob."""
     found: list[Found] = []
     on = {CONNECTION: connection} if connection else {}
-    for kind in kinds or list(SPECS):
+    for kind in dict.fromkeys(kinds or SPECS):  # each kind once, however often it was asked for
         spec = SPECS[kind]
         for scope in spec.scopes({**(only or {}), **on}):
             what = f"a {kind} in the listing{spec.describe_scope(scope)}"

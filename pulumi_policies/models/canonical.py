@@ -217,18 +217,21 @@ def _python_value(annotation: Any, value: Any) -> Any:
 
 @functools.cache
 def union_tags(model: type[BaseModel]) -> frozenset[str]:
-    """Every Literal value in `model`'s tree: the tags pydantic puts in an error's location for the branch of a
-    discriminated union (``settings.0.ITSM.connection_id``), which say nothing to a user."""
+    """The tags of the discriminated unions in `model`'s tree (the Literal values that tell a union's models apart):
+    pydantic puts them in an error's location (``settings.0.ITSM.connection_id``), where they say nothing to a user."""
     tags: set[str] = set()
     pending: list[Any] = [f.annotation for f in model.model_fields.values()]
     seen: set[Any] = {model}
     while pending:
-        for t in alternatives(pending.pop()):
-            if typing.get_origin(t) is Literal:
-                tags.update(str(a) for a in typing.get_args(t))
-            elif is_model(t) and t not in seen:
+        options = alternatives(pending.pop())
+        models = [t for t in options if is_model(t)]
+        if len(models) > 1:  # a union of models: the Literal fields are its tags
+            tags.update(str(a) for m in models for f in m.model_fields.values() for t in alternatives(f.annotation)
+                        if typing.get_origin(t) is Literal for a in typing.get_args(t))
+        for t in options:
+            if is_model(t) and t not in seen:
                 seen.add(t)
                 pending += [f.annotation for f in t.model_fields.values()]
-            else:
+            elif not is_model(t):
                 pending += [a for a in typing.get_args(t) if a is not type(None)]
     return frozenset(tags)

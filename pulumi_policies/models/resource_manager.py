@@ -51,8 +51,8 @@ class Member(StrictModel):
 class Members(StrictModel):
     """Who the policy applies to. Order carries no meaning."""
 
-    tags: list[Member] = Field(default_factory=list, json_schema_extra=UNORDERED)
     users: list[Member] = Field(default_factory=list, json_schema_extra=UNORDERED)
+    tags: list[Member] = Field(default_factory=list, json_schema_extra=UNORDERED)
     service_identities: list[Member] = Field(default_factory=list, alias="serviceIdentities",
                                              json_schema_extra=UNORDERED)
 

@@ -209,7 +209,7 @@ class PolicyProvider(ResourceProvider):
         want = canonical(self.spec.args_model, news, only=compared)
         have = canonical(self.spec.args_model, aligned(self.spec.args_model, news, olds), only=compared)
         changed = [f for f in compared if f in unknown or want.get(f) != have.get(f)]
-        if replaces and news.get(IMPORT_ID) and self._names_current(news[IMPORT_ID], olds, id_):
+        if set(replaces) - {CONNECTION} and news.get(IMPORT_ID) and self._names_current(news[IMPORT_ID], olds, news, id_):
             # The engine re-checks a replacement without its old inputs, so its create would see import_id and
             # adopt the very object the replacement then deletes. Say so at preview, before anything is done.
             raise PolicyProviderError(
@@ -219,12 +219,16 @@ class PolicyProvider(ResourceProvider):
                 "run this again.")
         return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
 
-    def _names_current(self, import_id: Any, olds: dict[str, Any], id_: str) -> bool:
-        """Does `import_id` name the object this resource holds now (by its id, or by its natural key)?"""
+    def _names_current(self, import_id: Any, olds: dict[str, Any], news: dict[str, Any], id_: str) -> bool:
+        """Does `import_id`, read against the declared inputs, name the object this resource holds now (by its id,
+        or by its natural key in the declared scope)?"""
         if import_id == self.spec.parse_id(id_)[1]:
             return True
-        key = self.spec.import_key(import_id, olds) if isinstance(import_id, str) else None
-        return key is not None and all(olds.get(k) == v for k, v in key.items())
+        key = self.spec.import_key(import_id, news) if isinstance(import_id, str) else None
+        if key is None:
+            return False
+        named = {**{f: news.get(f) for f in self.spec.scope_fields}, **key}
+        return all(olds.get(k) == v for k, v in named.items())
 
     # -- create ------------------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -315,14 +319,10 @@ class PolicyProvider(ResourceProvider):
             if record is None:
                 raise PolicyProviderError(
                     f"{self.spec.describe(inputs)}: import_id {import_id!r} names no existing {self.spec.kind}. Check "
-                    "the id (pulumi-policies export lists them) or remove import_id to create a new one.")
+                    "the id (pulumi-policies export lists them), or give its natural key (README, Adoption), or "
+                    "remove import_id to create a new one.")
             return record
         said = ", ".join(f"{k} {v!r}" for k, v in key.items())
-        clash = [f for f in self.spec.scope_fields if f in key and key[f] != inputs.get(f)]
-        if clash:
-            raise PolicyProviderError(
-                f"{self.spec.describe(inputs)}: import_id {import_id!r} names {said}, but the program declares "
-                f"{', '.join(f'{f} {inputs.get(f)!r}' for f in clash)}. Declare where the object is, or fix import_id.")
         found = remote.matching({**inputs, **key})
         if not found:
             raise PolicyProviderError(

@@ -175,17 +175,18 @@ def by_name(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def by_profile_and_name(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``"<profile_id>/<name>"`` (what Britive's Terraform provider imports) or ``"name:<name>"``."""
+    """``"<profile_id>/<name>"`` (what Britive's Terraform provider imports) for the declared profile, or
+    ``"name:<name>"``. Anything else, a ``/`` in a remote id included, is a remote id."""
     head, sep, tail = import_id.partition("/")
-    if sep and head and tail and not import_id.startswith(NAME_PREFIX):
+    if sep and tail and head == inputs.get("profile_id") and not import_id.startswith(NAME_PREFIX):
         return {"profile_id": head, "name": tail}
     return by_name(import_id, inputs)
 
 
 def by_organization_and_policyid(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``"<organization>/<policyid>"``: the natural key of an NCCM configuration policy."""
+    """``"<organization>/<policyid>"`` of the declared organization: an NCCM policy's natural key."""
     head, sep, tail = import_id.partition("/")
-    return {"organization": head, "policyid": tail} if sep and head and tail else None
+    return {"organization": head, "policyid": tail} if sep and tail and head == inputs.get("organization") else None
 
 
 def profile_scopes(only: Mapping[str, str]) -> Iterator[dict[str, Any]]:

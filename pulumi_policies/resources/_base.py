@@ -57,9 +57,13 @@ class PolicyResource(Resource, ConnectionOutput):
         super().__init__(self._provider_class(), resource_name, props, opts)
 
     @classmethod
-    def get(cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Any:
-        """Look up an existing object by its Pulumi id without managing it (read-only)."""
+    def get(cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None,
+            connection: str | None = None) -> Any:
+        """Look up an existing object by its Pulumi id without managing it (read-only), on the default
+        connection or the one named."""
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
         resource = cls.__new__(cls)
-        Resource.__init__(resource, cls._provider_class(), resource_name, {n: None for n in cls._output_names}, opts)
+        props: dict[str, Any] = {n: None for n in cls._output_names}
+        props[CONNECTION] = connection
+        Resource.__init__(resource, cls._provider_class(), resource_name, props, opts)
         return resource

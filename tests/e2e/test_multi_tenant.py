@@ -123,6 +123,11 @@ def test_one_stack_manages_three_servers_through_named_connections(servers, make
                "args": {"name": "break-glass", "description": "v2", "connection": "prod",
                         "import_id": "name:break-glass"}}
     items = [*items, adopted]
+    prod_rp_id = next(r["id"] for r in stack.resources(":ResourcePolicy") if r["urn"].endswith("::prod-rp"))
+    looked_up = {"type": "ResourcePolicy", "name": "looked-up", "get": prod_rp_id, "connection": "prod"}
+    ps.declare(*items, looked_up)  # and an object read, not managed, through its connection
+    stack.up()
+    assert stack.outputs()["looked-up"]["description"] == "v2"
     ps.declare(*items)
     stack.up()
     settled(items)

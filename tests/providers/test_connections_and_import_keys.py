@@ -49,6 +49,9 @@ def test_a_named_connection_reaches_its_own_server_and_only_its_name_is_kept(two
     # what it inherits from the default connection: how to talk (timeout), never to whom
     assert connections.current("prod").get("requestTimeout") == "7"
     assert connections.current("prod").get("resourceManagerUrl") == b.url
+    bad = connections.Connection({"maxRetries": "x"}, name="prod", default={})
+    with pytest.raises(connections.ConfigurationError, match=r"pulumi-policies:connections\.prod\.maxRetries must"):
+        bad.retry_policy()
 
 
 def test_an_unknown_connection_fails_check_naming_the_known_ones_with_no_http_call(two):
@@ -96,7 +99,8 @@ def test_a_natural_key_matching_nothing_or_clashing_with_the_program_is_refused_
     a, _ = two
     with pytest.raises(Exception, match="matches no existing ResourcePolicy"):
         RP.create(checked(RP, {"name": "ghost", "import_id": "name:ghost"}))
-    with pytest.raises(Exception, match="declares profile_id 'prof-ops'"):
+    # <profile_id>/<name> of another profile than the declared one is read as a remote id (ids may hold a "/")
+    with pytest.raises(Exception, match="names no existing ProfilePolicy"):
         PP.create(checked(PP, {"name": "x", "profile_id": "prof-ops", "import_id": "prof-eng/x"}))
     dump = a.admin.dump()
     assert dump["resource_policies"] == [] and dump["profile_policies"] == []
@@ -155,3 +159,18 @@ def test_recover_looks_a_pending_create_up_on_its_own_connection(two, tmp_path):
     [create] = recovery.pending_creates(StackConfig(config), {"pending_operations": [pending]})  # type: ignore[arg-type]
     assert create.found is not None and create.found["id"] == made["id"]
     assert a.admin.requests()["total"] == 0  # the default connection's server was never asked
+
+
+def test_replacing_an_object_adopted_by_natural_key_is_refused_while_import_id_still_names_it(two):
+    a, _ = two
+    Api(a).nccm.post("/ux/nccm/configuration_policies/", json={"policyid": "cp", "organization": "acme"})
+    made = CP.create(checked(CP, {"policyid": "cp", "organization": "acme", "import_id": "acme/cp"}))
+    renamed = checked(CP, {"policyid": "cp-2", "organization": "acme", "import_id": "acme/cp"})
+    with pytest.raises(Exception, match="Remove import_id from the program"):
+        CP.diff(made.id, made.outs, renamed)
+    Api(a).rm.post("/api/resource-manager/profiles/prof-eng/policies", json={"name": "x"})
+    adopted = PP.create(checked(PP, {"name": "x", "profile_id": "prof-eng", "import_id": "name:x"}))
+    moved = checked(PP, {"name": "x", "profile_id": "prof-ops", "import_id": "name:x"})  # names prof-ops's "x"
+    assert PP.diff(adopted.id, adopted.outs, moved).replaces == ["profile_id"]
+    to_prod = checked(PP, {"name": "x", "profile_id": "prof-eng", "import_id": "name:x", "connection": "prod"})
+    assert PP.diff(adopted.id, adopted.outs, to_prod).replaces == ["connection"]  # another server: not refused

@@ -27,6 +27,7 @@ TOY = textwrap.dedent('''
     class ToyArgs(StrictModel):
         name: str = Field(min_length=1)
         colour: str = Field("red", json_schema_extra=server_default("red"))
+        archived: bool | None = Field(None, json_schema_extra=server_default(False))
         last_run: str | None = Field(None, json_schema_extra=RUN_STATE)
         members: Members = Field(default_factory=Members, json_schema_extra=GRANTS)
         labels: dict[str, list[str]] = Field(default_factory=dict, json_schema_extra=ITEMS)
@@ -35,9 +36,9 @@ TOY = textwrap.dedent('''
         id: str
         name: str | None = None
 
-    HELD = [{"id": "t-1", "name": "Blue Toy", "colour": "blue", "last_run": "yesterday",
+    HELD = [{"id": "t-1", "name": "Blue Toy", "colour": "blue", "last_run": "yesterday", "archived": True,
              "members": {"users": [{"name": "alice"}]}},
-            {"id": "t-2", "name": "red-toy", "colour": "red"}]
+            {"id": "t-2", "name": "red-toy", "colour": "red", "archived": False}]
 
     class ToyRemote:
         def listing(self):
@@ -66,7 +67,8 @@ def toy(tmp_path, monkeypatch):
 def test_the_provider_class_and_the_resource_class_come_from_the_spec(toy):
     assert PROVIDERS["Toy"].spec is toy.SPEC and toy.Toy._provider_class is PROVIDERS["Toy"]
     assert toy.Toy._resource_type_name == "dynamic/pulumi_policies:Toy"
-    assert set(toy.Toy._output_names) == {"name", "colour", "last_run", "members", "labels", "toy_id", "connection"}
+    assert set(toy.Toy._output_names) == {"name", "colour", "archived", "last_run", "members", "labels", "toy_id",
+                                          "connection"}
     with pytest.raises(ValueError, match="registered already"):
         from pulumi_policies.providers import register
         register(type(toy.SPEC)(**{**toy.SPEC.__dict__}))
@@ -76,8 +78,10 @@ def test_export_lists_it_and_writes_a_program_that_imports_it_from_its_module(to
     found = export.collect(["Toy"])
     assert [(f.kind, f.title, f.remote_id) for f in found] == [("Toy", "Blue Toy", "t-1"), ("Toy", "red-toy", "t-2")]
     # run state left out, the server default left out where it holds, kept where it differs
-    assert found[0].args == {"name": "Blue Toy", "colour": "blue", "members": {"users": [{"name": "alice"}]}}
-    assert found[1].args == {"name": "red-toy"}
+    assert found[0].args == {"name": "Blue Toy", "colour": "blue", "archived": True,
+                             "members": {"users": [{"name": "alice"}]}}
+    assert found[1].args == {"name": "red-toy"}  # a server default that is False is left out too
+    assert len(export.collect(["Toy", "Toy"])) == 2  # a kind asked for twice is listed once
     program = export.render(found)
     assert "from toy_resource import Toy" in program and 'blue_toy = Toy(\n    "blue-toy",\n    import_id="t-1"' in program
     compile(program, "exported.py", "exec")

@@ -10,7 +10,7 @@ import pulumi_policies
 for item in json.loads(Path("resources.json").read_text()):
     cls = getattr(pulumi_policies, item["type"])
     if "get" in item:
-        resource = cls.get(item["name"], item["get"])
+        resource = cls.get(item["name"], item["get"], connection=item.get("connection"))
     else:
         resource = cls(item["name"], **item.get("args", {}))
     pulumi.export(item["name"], {"id": resource.id, **{k: getattr(resource, k) for k in cls._output_names}})
