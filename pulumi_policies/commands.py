@@ -65,8 +65,9 @@ def add_commands(sub: Any) -> None:
         p.add_argument(f"--{noun.replace('_', '-')}", dest=f"scope:{field}", metavar=noun.upper(),
                        help=f"only the {' and '.join(kinds)} objects of this {noun.replace('_', ' ')} (id or name)")
     p.add_argument("--name", help="only policies whose name (or policyid) matches this glob pattern")
-    p.add_argument("--connection", help="list the policies of this named connection (pulumi-policies:connections) "
-                                        "and write connection=NAME in each declaration (default: the default one)")
+    p.add_argument("--connection", help="list the policies of this named connection (pulumi-policies:connections in "
+                                        "--stack's config) and write connection=NAME in each declaration "
+                                        "(default: the default connection)")
     p.add_argument("--output", "-o", default="-", help="the file to write (default: standard output)")
     p.add_argument("--no-progress", action="store_true", help="no progress on standard error")
     p.set_defaults(func=cmd_export)
