@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -17,6 +17,13 @@ def output_names(spec: ResourceSpec) -> tuple[str, ...]:
         names.append(spec.id_output)
     names.append(CONNECTION)
     return tuple(dict.fromkeys(names))
+
+
+class EngineArgs(TypedDict, total=False):
+    """The arguments every resource takes beside its model's fields (read by the provider engine itself)."""
+
+    import_id: pulumi.Input[str]                # adopt this existing object (a remote id or a natural key)
+    connection: pulumi.Input[str | None]        # a named connection; None or absent: the default one
 
 
 class ConnectionOutput:

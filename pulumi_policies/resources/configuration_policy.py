@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
 
 import pulumi
 from typing_extensions import Unpack
 
-from ._base import PolicyResource
+from ._base import EngineArgs, PolicyResource
 
 
-class ConfigurationPolicyArgs(TypedDict):
+class ConfigurationPolicyArgs(EngineArgs):
     """The documented writable fields. ``policyid`` + ``organization`` (max 25 characters) identify it."""
 
     policyid: pulumi.Input[str]
@@ -37,8 +37,6 @@ class ConfigurationPolicyArgs(TypedDict):
     created_by: NotRequired[pulumi.Input[str]]
     modified_by: NotRequired[pulumi.Input[str]]
     is_deleted: NotRequired[pulumi.Input[bool]]
-    import_id: NotRequired[pulumi.Input[str]]
-    connection: NotRequired[pulumi.Input[str | None]]  # a named connection; None or absent: the default one
 
 
 class ConfigurationPolicyOutputs:

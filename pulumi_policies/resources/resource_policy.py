@@ -7,7 +7,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 import pulumi
 from typing_extensions import Unpack
 
-from ._base import PolicyResource
+from ._base import EngineArgs, PolicyResource
 
 
 class MemberArgs(TypedDict, total=False):
@@ -21,7 +21,7 @@ class MembersArgs(TypedDict, total=False):
     service_identities: list[MemberArgs]
 
 
-class PolicyArgs(TypedDict):
+class PolicyArgs(EngineArgs):
     """The writable fields of a resource-manager policy (camelCase wire names are accepted too)."""
 
     name: pulumi.Input[str]
@@ -37,8 +37,6 @@ class PolicyArgs(TypedDict):
     settings: NotRequired[pulumi.Input[list[dict[str, Any]]]]
     members: NotRequired[pulumi.Input[MembersArgs]]
     resource_labels: NotRequired[pulumi.Input[dict[str, list[str]]]]
-    import_id: NotRequired[pulumi.Input[str]]
-    connection: NotRequired[pulumi.Input[str | None]]  # a named connection; None or absent: the default one
 
 
 class PolicyOutputs:
