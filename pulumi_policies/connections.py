@@ -232,8 +232,8 @@ def _client(kind: str, url: str, secret: str, authorization: str, connection: Co
             try:
                 client = _clients[key] = APIClient(url, authorization, secret=secret, **options)
             except ValueError as exc:
-                raise ConfigurationError(f"{exc}. Check `pulumi config get {NAMESPACE}:caBundle` "
-                                         f"(or {_KEYS['caBundle']}): a readable PEM file of CA certificates.") from None
+                raise ConfigurationError(f"{exc}. Check {connection.where('caBundle')}: a readable PEM file of CA "
+                                         "certificates.") from None
         return client
 
 
