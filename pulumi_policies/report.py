@@ -100,6 +100,13 @@ def _item_changes(model: type[BaseModel], name: str, old: Any, new: Any) -> list
     """Items added and removed (and changed, for keyed items), by the shape of the field's model:
     a model of lists (members, by kind), a mapping of lists (labels, by key), a list of models told apart
     by a Literal field (settings, by type). Only called with an object (or list) on each side, or none."""
+    items = _shaped_item_changes(model, name, old, new)
+    for item in items:
+        item.grants = field_flag(model, name, "grants")
+    return items
+
+
+def _shaped_item_changes(model: type[BaseModel], name: str, old: Any, new: Any) -> list[ItemChange]:
     options = alternatives(model.model_fields[name].annotation)
     sub = next((t for t in options if is_model(t)), None)
     listed = next((t for t in options if typing.get_origin(t) is list), None)
@@ -126,8 +133,10 @@ def _keyed_item_changes(name: str, models: list[type[BaseModel]], old: list[Any]
     change = ItemChange(name)
     change.added = [label(news[k]) for k in news if k not in olds]
     change.removed = [label(olds[k]) for k in olds if k not in news]
-    change.changed = [f"{label(olds[k])} -> {label(news[k])}" if label(olds[k]) != label(news[k])
-                      else f"{k} {name} changed" for k in news if k in olds and olds[k] != news[k]]
+    for k in news:
+        if k in olds and olds[k] != news[k]:
+            was, now = label(olds[k]), label(news[k])
+            change.changed.append(f"{was} -> {now}" if was != now else f"{k} {name} changed")
     return [change] if change.added or change.removed or change.changed else []
 
 
@@ -188,8 +197,7 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
                 continue
             if model is not None and name in model.model_fields and field_flag(model, name, "items") \
                     and all(_itemised(v) for v in (old.get(name), new.get(name))):
-                change.items.extend(ItemChange(i.field, i.added, i.removed, i.changed, grants=field_flag(
-                    model, name, "grants")) for i in _item_changes(model, name, old.get(name), new.get(name)))
+                change.items.extend(_item_changes(model, name, old.get(name), new.get(name)))
             else:
                 change.fields.append((name, old.get(name), new.get(name)))
         changes[urn] = change

@@ -59,11 +59,12 @@ class PolicyCollection:
         except NotFoundError:
             pass
 
+    def named(self, name: str) -> builtins.list[dict[str, Any]]:
+        """Every policy of exactly this name (a server's name filter may match more loosely)."""
+        return [self.record(item) for item in self.list(name=name) if item.get("name") == name]
+
     def find(self, name: str) -> dict[str, Any] | None:
-        for item in self.list(name=name):
-            if item.get("name") == name:
-                return self.record(item)
-        return None
+        return next(iter(self.named(name)), None)
 
     @staticmethod
     def record(body: Any) -> dict[str, Any]:

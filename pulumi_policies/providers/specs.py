@@ -158,7 +158,7 @@ class ResourceManagerRemote(CollectionRemote):
         return self.api.find(inputs["name"])
 
     def matching(self, key: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return [self.api.record(item) for item in self.api.list(name=key["name"]) if item.get("name") == key["name"]]
+        return self.api.named(key["name"])
 
     def listing(self) -> Iterator[dict[str, Any]]:
         yield from self.api.list()
