@@ -18,9 +18,16 @@ import pytest
 from pulumi_policies import rollback
 from pulumi_policies.providers import TYPE_PREFIX
 from pulumi_policies.report import build_report
-from tests.e2e.test_rollback import comparable
-from tests.reliability.test_secrets_and_tls import ENGINE_CONFIGURE_LOG, VERBOSE, occurrences
-from tests.support.policies import Api, assert_server_holds_exactly, new_policy_stack, seeded_server
+from tests.support.policies import (
+    ENGINE_CONFIGURE_LOG,
+    VERBOSE,
+    Api,
+    assert_server_holds_exactly,
+    comparable,
+    new_policy_stack,
+    occurrences,
+    seeded_server,
+)
 
 
 @pytest.fixture

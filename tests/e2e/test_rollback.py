@@ -12,20 +12,7 @@ from typing import Any
 import pytest
 
 from pulumi_policies import rollback
-from tests.support.policies import new_policy_stack
-
-# Server-managed bookkeeping that any write moves forward; everything else must be restored exactly.
-VOLATILE = {"last_update_time", "lastupdatetime", "updatedAt", "updated_at", "modifiedAt", "modified_at"}
-
-
-def comparable(dump: dict[str, Any]) -> dict[str, Any]:
-    def strip(obj: Any) -> Any:
-        if isinstance(obj, dict):
-            return {k: strip(v) for k, v in obj.items() if k not in VOLATILE}
-        if isinstance(obj, list):
-            return [strip(v) for v in obj]
-        return obj
-    return strip(dump)
+from tests.support.policies import comparable, new_policy_stack
 
 
 def declared(version: str, extra: bool) -> list[dict[str, Any]]:

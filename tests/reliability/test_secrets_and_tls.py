@@ -9,12 +9,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_policies.emulator import EmulatorServer
-from tests.support.policies import new_policy_stack
-
-VERBOSE = ("-v=9", "--logflow", "--logtostderr")
-
-
-ENGINE_CONFIGURE_LOG = "Marshaling property for RPC[Provider["  # the engine's own -v=9 trace of Configure
+from tests.support.policies import ENGINE_CONFIGURE_LOG, VERBOSE, new_policy_stack, occurrences
 
 
 def run_verbose_lifecycle(server, ps) -> tuple[list[str], str]:
@@ -38,11 +33,6 @@ def run_verbose_lifecycle(server, ps) -> tuple[list[str], str]:
     texts += [p.read_text(errors="replace") for p in backend.rglob("*") if p.is_file()]
     texts += [p.read_text(errors="replace") for p in Path(ps.stack.env["PULUMI_HOME"]).rglob("*.log")]
     return texts, failed.stdout + failed.stderr
-
-
-def occurrences(texts: list[str], secrets: tuple[str, ...]) -> list[str]:
-    """The line around every occurrence of a secret."""
-    return [line for t in texts for line in t.splitlines() if any(s in line for s in secrets)]
 
 
 @pytest.mark.slow

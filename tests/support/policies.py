@@ -190,3 +190,27 @@ def assert_server_holds_exactly(dump: dict[str, list[dict[str, Any]]], items: li
         stored = aligned(model, args, by_key[(item["type"], key)])  # members as declared: by id, name or both
         fields = [f for f in args if f not in ("profile_id", "import_id")]
         assert canonical(model, stored, only=fields) == canonical(model, args, only=fields), item
+
+
+# Server-managed bookkeeping that any write moves forward; everything else must be restored exactly.
+VOLATILE = {"last_update_time", "lastupdatetime", "updatedAt", "updated_at", "modifiedAt", "modified_at"}
+
+
+def comparable(dump: dict[str, Any]) -> dict[str, Any]:
+    def strip(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {k: strip(v) for k, v in obj.items() if k not in VOLATILE}
+        if isinstance(obj, list):
+            return [strip(v) for v in obj]
+        return obj
+    return strip(dump)
+
+
+# The engine's most verbose logging, and how its own trace of the provider's Configure starts.
+VERBOSE = ("-v=9", "--logflow", "--logtostderr")
+ENGINE_CONFIGURE_LOG = "Marshaling property for RPC[Provider["  # the engine's own -v=9 trace of Configure
+
+
+def occurrences(texts: list[str], secrets: tuple[str, ...]) -> list[str]:
+    """The line around every occurrence of a secret."""
+    return [line for t in texts for line in t.splitlines() if any(s in line for s in secrets)]
