@@ -9,7 +9,7 @@ export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_PYTHON_CMD := $(PY)
 
-.PHONY: demo test bench engine venv clean
+.PHONY: demo test bench engine postgres venv clean
 .DEFAULT_GOAL := demo
 
 $(VENV)/.installed: setup.py constraints.txt
@@ -23,16 +23,20 @@ venv: $(VENV)/.installed
 engine: venv
 	@tools/engine/ensure-engine.sh $(PY)
 
+# The PostgreSQL server programs the Teams tests start their own server from (Debian's package).
+postgres:
+	@tools/postgres/ensure-postgres.sh
+
 demo: engine
 	$(PY) examples/demo.py
 
 # Independent engine tests side by side: two workers, each test file on one (measured: 24 -> 14 minutes).
 PYTEST_WORKERS ?= 2
 
-test: engine
+test: engine postgres
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-bench: engine
+bench: engine postgres
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
 	$(PY) -m benchmarks
 

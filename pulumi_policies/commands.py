@@ -41,7 +41,8 @@ def add_commands(sub: Any) -> None:
 
     p = sub.add_parser("rollback", help="return a stack to its previous successful update",
                        description="Return a stack to the inputs of its previous successful update (after a failed "
-                                   "update: to the last good state), from the file backend's history.")
+                                   "update: to the last good state), from the backend's update history (file:// and "
+                                   "postgres:// backends).")
     _stack_args(p)
     p.add_argument("--skip", action="append", default=[], metavar="NAME",
                    help="leave this resource as it is (repeatable): continue a rollback that could not restore it")
@@ -52,6 +53,9 @@ def add_commands(sub: Any) -> None:
                                    "(found by natural key), clear the pending operations and refresh. Then "
                                    "`pulumi up` converges with no duplicate and no orphan.")
     _stack_args(p)
+    p.add_argument("--force-unlock", action="store_true",
+                   help="remove the stack's lock even when its holder may be alive (another machine's update, or a "
+                        "backend whose locks cannot be read): only when you know that run is dead")
     p.set_defaults(func=cmd_recover)
 
     p = sub.add_parser("export", help="write a Pulumi program adopting every existing policy",
@@ -156,8 +160,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     from .client.errors import PolicyAPIError
 
     try:
-        report = recovery.recover(args.stack, args.cwd, on_output=_echo)
-    except (auto.CommandError, PolicyAPIError) as exc:
+        report = recovery.recover(args.stack, args.cwd, on_output=_echo, force_unlock=args.force_unlock)
+    except (auto.CommandError, PolicyAPIError, recovery.RecoveryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(report.text())

@@ -6,7 +6,8 @@ Whether each of those creates landed on the server only the server can say, so `
 
 1. with the file backend, repairs what a kill can leave half-written (the checkpoint's metadata sidecar is
    written in place; a checkpoint that does not parse is restored from its ``.bak``), then removes the dead
-   update's lock (``pulumi cancel``);
+   update's lock (``pulumi cancel``) if its process is gone from this machine; a lock held by a live
+   process or by another machine (a shared backend) stays unless ``force_unlock`` says that run is dead;
 2. for each pending create of this package's resources, looks the object up by its natural key
    (name in its scope; NCCM policyid + organization) and, if it is there, records it in the state as
    that resource (adoption, as ``import_id`` does); if it is not, the create never landed;
@@ -29,9 +30,13 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from . import connections
+from . import backends, connections
 from .providers import PROVIDERS, PolicyProvider
 from .providers.specs import TYPE_PREFIX
+
+
+class RecoveryError(Exception):
+    """recover could not start; the message says why and what to do."""
 
 
 @dataclass
@@ -96,13 +101,11 @@ def _parses(path: Path) -> bool:
 
 
 def repair_file_backend(stack_name: str, work_dir: str | os.PathLike[str], env: dict[str, str] | None) -> list[str]:
-    """Fix the stack's files in a file:// backend that a kill left unreadable; say what was done."""
-    url = (env or {}).get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
-    if not url:
-        try:  # `pulumi login file://...` rather than the environment: whoami reads no checkpoint
-            url = auto.LocalWorkspace(work_dir=str(work_dir), env_vars=env).who_am_i().url or ""
-        except auto.CommandError:
-            return []
+    """Fix the stack's files in a file:// backend that a kill left unreadable; say what was done.
+
+    Only the file backend needs this: it writes a checkpoint and its metadata sidecar as two files. The
+    PostgreSQL backend writes each blob as one row in one statement, which a kill cannot tear."""
+    url = backends.backend_url(work_dir, env)
     if not url.startswith("file://"):
         return []
     stacks = Path(url.removeprefix("file://")).expanduser() / ".pulumi" / "stacks"
@@ -119,16 +122,50 @@ def repair_file_backend(stack_name: str, work_dir: str | os.PathLike[str], env: 
     return done
 
 
+def release_dead_lock(stack: auto.Stack, work_dir: str | os.PathLike[str], env: dict[str, str] | None,
+                      force_unlock: bool) -> list[str]:
+    """Remove the lock a dead update left (`pulumi cancel`), never a live one; say what was done.
+
+    A lock records its holder's pid and host. It is removed when its process is gone from this machine; a
+    lock held by a live process, or by another machine (a teammate, a CI runner: on a shared backend nobody
+    here can tell whether that run is alive), is removed only with ``force_unlock``. Backends whose locks
+    cannot be read (S3 and the like) are unlocked only with ``force_unlock`` too."""
+    url = backends.backend_url(work_dir, env)
+    store = backends.state_store(url)
+    if store is None:
+        if not force_unlock:
+            return [f"left any lock as it is: the locks of {backends.redact(url) or 'this backend'} cannot be read "
+                    "here, so a live update's could not be told from a dead one's (--force-unlock removes it)"]
+        held: list[backends.Lock] = []
+    else:
+        try:
+            held = backends.locks(store, stack.workspace.project_settings().name, stack.name)
+        except backends.StoreError as exc:
+            raise RecoveryError(str(exc)) from exc
+        if not held:
+            return []
+        alive = [lock for lock in held if not lock.dead_here()]
+        if alive and not force_unlock:
+            raise RecoveryError(
+                f"stack {stack.name!r} is locked by an update that may still be running: "
+                + "; ".join(lock.holder() for lock in alive)
+                + ". Wait for it to finish. If that run is dead (its machine lost, its process killed elsewhere), "
+                  "rerun recover with --force-unlock.")
+    try:
+        stack.cancel()
+    except auto.CommandError:
+        pass  # no lock was left (a race with its holder's own unlock)
+    return [f"removed the lock of {lock.holder()}" + ("" if lock.dead_here() else " (--force-unlock)")
+            for lock in held] or ["removed any lock (--force-unlock)"]
+
+
 def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str, str] | None = None,
-            on_output: Callable[[str], Any] | None = None) -> RecoveryReport:
+            on_output: Callable[[str], Any] | None = None, force_unlock: bool = False) -> RecoveryReport:
     report = RecoveryReport(stack_name)
     report.repaired = repair_file_backend(stack_name, work_dir, env)
     stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
                               opts=auto.LocalWorkspaceOptions(env_vars=env))
-    try:
-        stack.cancel()  # the dead update's lock; an error only means there was none
-    except auto.CommandError:
-        pass
+    report.repaired += release_dead_lock(stack, work_dir, env, force_unlock)
     exported = stack.export_stack()
     deployment = dict(exported.deployment or {})
     pending = deployment.get("pending_operations") or []

@@ -2,8 +2,8 @@
 
 - ``up_with_rollback``: record the stack's last good state, run ``up``; if it fails, return the stack to
   the recorded state.
-- ``rollback``: return a stack to the state of its previous successful update, read from the file
-  backend's own history folder (``.pulumi/history/<project>/<stack>/``).
+- ``rollback``: return a stack to the state of its previous successful update, read from the backend's
+  own history (``.pulumi/history/<project>/<stack>/``: file:// and postgres:// backends, see backends).
 
 Returning to a state means: clear the operations the failure left pending (deleting objects whose
 create landed unrecorded), refresh, re-apply the recorded inputs of the same URNs through the engine
@@ -23,12 +23,12 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi import automation as auto
 
+from . import backends
 from .providers.specs import TYPE_PREFIX
 from .recovery import pending_creates
 
@@ -261,47 +261,56 @@ def up_with_rollback(stack_name: str, work_dir: str | os.PathLike[str], *, env: 
 
 
 def previous_checkpoint(stack_name: str, work_dir: str | os.PathLike[str],
-                        env: dict[str, str] | None = None) -> Path:
-    """The checkpoint to return to, from the file backend's history folder.
+                        env: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+    """The checkpoint to return to (its name in the backend's history, and its deployment).
 
     After a successful update: the state of the successful update before it. After a failed update:
     the newest successful state. After a failed rollback: the same target that rollback aimed at.
+    Read from the backend's own history (a DIY backend: file:// or postgres://, see backends).
     """
     stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
                               opts=auto.LocalWorkspaceOptions(env_vars=env))
-    url = (env or {}).get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL") \
-        or stack.workspace.who_am_i().url or ""
-    if not url.startswith("file://"):
-        raise RollbackError(f"rollback reads the file backend's history; {url or 'this backend'} is not a file:// "
-                            "backend (with another backend, export the state before updating and use rollback_to)")
+    url = backends.backend_url(work_dir, env)
+    store = backends.state_store(url)
+    if store is None:
+        raise RollbackError(f"rollback reads the backend's update history, which only file:// and postgres:// "
+                            f"backends let it read; {backends.redact(url) or 'this backend'} is neither. "
+                            "`pulumi-policies up --rollback-on-failure` works on every backend: it records the "
+                            "state itself before updating")
     project = stack.workspace.project_settings().name
-    root = Path(url.removeprefix("file://")).expanduser() / ".pulumi" / "history"
-    folder = next((d for d in (root / project / stack_name, root / stack_name) if d.is_dir()), None)
-    if folder is None:
-        raise RollbackError(f"no history for stack {stack_name!r} under {root}")
-    updates: list[tuple[dict[str, Any], Path]] = []  # oldest first
-    for history in sorted(folder.glob(f"{stack_name}-*.history.json")):
-        entry = json.loads(history.read_text())
-        if entry.get("kind") == "update":
-            updates.append((entry, history.with_name(history.name.replace(".history.json", ".checkpoint.json"))))
-    if updates and updates[-1][0].get("result") != "succeeded":
-        aimed = (updates[-1][0].get("message") or "").removeprefix(MARK).strip()
-        if (updates[-1][0].get("message") or "").startswith(MARK) and (folder / aimed).is_file():
-            return folder / aimed
-        wanted = 1
-    else:
-        wanted = 2
-    good = [path for entry, path in updates if entry.get("result") == "succeeded"]
-    if len(good) < wanted:
-        raise RollbackError(f"stack {stack_name!r} has {len(good)} successful update(s); there is no earlier "
-                            "state to return to")
-    return good[-wanted]
+    try:
+        folder = backends.stack_folder(store, "history", project, stack_name)
+        if folder is None:
+            raise RollbackError(f"no update history for stack {stack_name!r} in {store.url}")
+        keys = set(store.keys(folder))
+        updates: list[tuple[dict[str, Any], str]] = []  # oldest first
+        for key in sorted(k for k in keys if k.rsplit("/", 1)[-1].startswith(f"{stack_name}-")
+                          and k.endswith(".history.json")):
+            entry = json.loads(store.read(key) or b"{}")
+            if entry.get("kind") == "update":
+                updates.append((entry, key.removesuffix(".history.json") + ".checkpoint.json"))
+        chosen: str | None = None
+        if updates and updates[-1][0].get("result") != "succeeded":
+            message = updates[-1][0].get("message") or ""
+            aimed = f"{folder}/{message.removeprefix(MARK).strip()}"
+            chosen = aimed if message.startswith(MARK) and aimed in keys else None
+            wanted = 1
+        else:
+            wanted = 2
+        good = [key for entry, key in updates if entry.get("result") == "succeeded"]
+        if chosen is None:
+            if len(good) < wanted:
+                raise RollbackError(f"stack {stack_name!r} has {len(good)} successful update(s); there is no "
+                                    "earlier state to return to")
+            chosen = good[-wanted]
+        checkpoint = json.loads(store.read(chosen) or b"{}")
+    except backends.StoreError as exc:
+        raise RollbackError(str(exc)) from exc
+    return chosen.rsplit("/", 1)[-1], (checkpoint.get("checkpoint") or {}).get("latest") or {}
 
 
 def rollback(stack_name: str, work_dir: str | os.PathLike[str], *, skip: Iterable[str] = (),
              env: dict[str, str] | None = None, on_output: Callable[[str], Any] | None = None) -> RollbackReport:
     """Return the stack to the state of its previous successful update (see previous_checkpoint)."""
-    checkpoint = previous_checkpoint(stack_name, work_dir, env)
-    target = (json.loads(checkpoint.read_text()).get("checkpoint") or {}).get("latest") or {}
-    return rollback_to(stack_name, work_dir, target, skip=skip, env=env, on_output=on_output,
-                       target_name=checkpoint.name)
+    name, target = previous_checkpoint(stack_name, work_dir, env)
+    return rollback_to(stack_name, work_dir, target, skip=skip, env=env, on_output=on_output, target_name=name)

@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.engine import EngineMissing, Stack, engine_env, stack_factory
 from tests.support.policies import seeded_server
+from tests.support.postgres import PostgresMissing, PostgresServer
 
 
 @pytest.fixture
@@ -41,6 +42,17 @@ def server(tmp_path: Path, request: pytest.FixtureRequest):
     """
     with seeded_server(tmp_path / "emulator", profile=getattr(request, "param", "documented")) as srv:
         yield srv
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for this test worker (each stack on it takes a table of its own)."""
+    try:
+        server = PostgresServer()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with server:
+        yield server
 
 
 __all__ = ["SERVER_PROFILES", "seeded_server", "stack_factory"]

@@ -21,8 +21,10 @@ class EngineMissing(RuntimeError):
     pass
 
 
-def engine_env(home: Path) -> dict[str, str]:
-    """The environment every pulumi command of a test runs in: offline, isolated, this repo's engine."""
+def engine_env(home: Path, backend_url: str | None = None) -> dict[str, str]:
+    """The environment every pulumi command of a test runs in: offline, isolated, this repo's engine.
+
+    The state backend is a file:// folder under `home` unless `backend_url` names another (PostgreSQL)."""
     if not (ENGINE_BIN / "pulumi").exists():
         raise EngineMissing(
             f"No Pulumi engine in {ENGINE_BIN}. Run `make test` (it builds or finds the engine), or "
@@ -32,7 +34,7 @@ def engine_env(home: Path) -> dict[str, str]:
     env.update({
         "PATH": f"{ENGINE_BIN}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "PULUMI_HOME": str(home / "pulumi-home"),
-        "PULUMI_BACKEND_URL": f"file://{home / 'backend'}",
+        "PULUMI_BACKEND_URL": backend_url or f"file://{home / 'backend'}",
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
@@ -110,9 +112,10 @@ class Stack:
         return [r for r in deployment.get("resources") or [] if r["type"].endswith(type_suffix)]
 
 
-def stack_factory(home: Path) -> Callable[..., Stack]:
-    """make(project_dir, name="dev") -> Stack, on one isolated engine home (file backend) under `home`."""
-    env = engine_env(home)
+def stack_factory(home: Path, backend_url: str | None = None) -> Callable[..., Stack]:
+    """make(project_dir, name="dev") -> Stack, on one isolated engine home under `home` (file backend unless
+    `backend_url`)."""
+    env = engine_env(home, backend_url)
     return lambda project_dir, name="dev": Stack(Path(project_dir), dict(env), name)
 
 

@@ -1,0 +1,61 @@
+"""Reading a DIY backend's store (backends.py): the file layout, and the PostgreSQL table as the engine writes it."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import psycopg
+import pytest
+
+from pulumi_policies import backends
+
+
+def test_a_file_store_lists_and_reads_keys_below_the_root(tmp_path):
+    (tmp_path / ".pulumi" / "locks" / "organization" / "p" / "dev").mkdir(parents=True)
+    (tmp_path / ".pulumi" / "locks" / "organization" / "p" / "dev" / "x.json").write_text('{"pid": 7}')
+    (tmp_path / ".pulumi" / "locks" / "organization" / "p" / "dev" / "x.json.attrs").write_text("{}")  # metadata
+    store = backends.state_store(f"file://{tmp_path}")
+    assert store is not None
+    assert store.keys(".pulumi/locks") == [".pulumi/locks/organization/p/dev/x.json"]
+    assert store.read(".pulumi/locks/organization/p/dev/x.json") == b'{"pid": 7}'
+    assert store.read(".pulumi/nothing") is None and store.keys(".pulumi/history") == []
+    assert backends.stack_folder(store, "locks", "p", "dev") == ".pulumi/locks/organization/p/dev"
+    [lock] = backends.locks(store, "p", "dev")
+    assert lock.pid == 7 and lock.holder() == "?@? (pid 7) since ?"
+
+
+def test_backends_it_cannot_read_are_none_and_passwords_never_leave_the_url():
+    for url in ("s3://bucket/state", "gs://bucket", "azblob://c", "https://api.pulumi.com", ""):
+        assert backends.state_store(url) is None
+    assert backends.redact("postgres://alice:s3cret@db:5432/pulumi?table=t") == "postgres://alice:***@db:5432/pulumi?table=t"
+    store = backends.state_store("postgres://alice:s3cret@db/pulumi?sslmode=require&table=teams")
+    assert isinstance(store, backends.PostgresStore)
+    assert (store.table, store.prefix) == ("teams", "pulumi/") and "s3cret" not in store.url
+    assert "table=" not in store.conninfo and "sslmode=require" in store.conninfo
+
+
+def test_a_postgres_store_reads_the_engines_rows_under_the_database_prefix(postgres):
+    url = postgres.backend_url("engine_rows")
+    with psycopg.connect(url.split("?")[0] + "?sslmode=disable") as conn:
+        conn.execute("CREATE TABLE engine_rows (key TEXT PRIMARY KEY, data JSON NOT NULL)")
+        for key, blob in ((".pulumi/history/p/dev/dev-1.history.json", b'{"kind": "update"}'),
+                          (".pulumi/history/p/dev/dev-1.checkpoint.json", b"{}"),
+                          (".pulumi/history/p/dex/x.json", b"{}"), (".pulumi/history/p/de_/y.json", b"{}")):
+            conn.execute("INSERT INTO engine_rows VALUES (%s, %s)",
+                         (f"postgres/{key}", json.dumps({"data": base64.b64encode(blob).decode()})))
+    store = backends.state_store(url)
+    assert isinstance(store, backends.PostgresStore)
+    assert store.keys(".pulumi/history/p/dev") == [".pulumi/history/p/dev/dev-1.checkpoint.json",
+                                                   ".pulumi/history/p/dev/dev-1.history.json"]
+    assert store.keys(".pulumi/history/p/de_") == [".pulumi/history/p/de_/y.json"]  # "_" is no wildcard here
+    assert store.read(".pulumi/history/p/dev/dev-1.history.json") == b'{"kind": "update"}'
+    assert store.read(".pulumi/history/p/dev/missing.json") is None
+
+
+def test_an_unreachable_postgres_is_a_clear_error_without_the_password():
+    store = backends.state_store("postgres://alice:s3cret@127.0.0.1:1/pulumi?sslmode=disable&connect_timeout=2")
+    assert store is not None
+    with pytest.raises(backends.StoreError) as err:
+        store.keys(".pulumi/locks")
+    assert "postgres://alice:***@127.0.0.1:1/pulumi" in str(err.value) and "s3cret" not in str(err.value)
