@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sysconfig
+from pathlib import Path
 from typing import Any, ClassVar, TypedDict
 
 import pulumi
 from pulumi.dynamic import Resource
+from pulumi.runtime import resource as _sdk_resource
 
 from ..providers import CONNECTION, SPECS, TYPE_MODULE, PolicyProvider, ResourceSpec, provider_class
 
@@ -17,6 +20,47 @@ def output_names(spec: ResourceSpec) -> tuple[str, ...]:
         names.append(spec.id_output)
     names.append(CONNECTION)
     return tuple(dict.fromkeys(names))
+
+
+def _user_frames_only() -> None:
+    """Record, for this package's resources, where the *program* declared them: the stack trace the SDK stores
+    in the state, and the source position the engine shows, keep the program's own frames only.
+
+    The SDK keeps every frame below the third ``__init__`` it meets (pulumi.runtime.resource._get_stack_trace).
+    For our resources that is this module's ``__init__`` (so every source position pointed here, not at the
+    program), then the program, then the language host's runner, runpy and the asyncio loop: about 15 frames,
+    1.3 KB of the 2.6 KB each resource took in the checkpoint the engine rewrites after every step. Kept: the
+    program's frames that lead to the resource, innermost first, up to the first frame of the SDK, the standard
+    library or a frame without a file (the machinery that ran the program). Other packages' resources keep the
+    SDK's trace as it is. An SDK without this private function leaves everything as it was."""
+    original = getattr(_sdk_resource, "_get_stack_trace", None)
+    if original is None or getattr(original, "user_frames_only", False):
+        return
+    ours = Path(__file__).resolve().parents[1].as_uri() + "/"
+    machinery = tuple(Path(p).resolve().as_uri() + "/" for p in (*pulumi.__path__, sysconfig.get_path("stdlib")))
+
+    def stack_trace() -> Any:
+        trace = original()
+        frames = list(trace.frames)
+        if not frames or not frames[0].pc.uri.startswith(ours):
+            return trace
+        kept: list[Any] = []
+        for frame in frames:
+            uri = frame.pc.uri if frame.HasField("pc") else ""
+            if uri.startswith(ours) and not kept:
+                continue  # this package's own constructors
+            if not uri or uri.startswith(machinery):
+                break
+            kept.append(frame)
+        del trace.frames[:]
+        trace.frames.extend(kept)
+        return trace
+
+    stack_trace.user_frames_only = True  # type: ignore[attr-defined]
+    _sdk_resource._get_stack_trace = stack_trace
+
+
+_user_frames_only()
 
 
 class EngineArgs(TypedDict, total=False):
