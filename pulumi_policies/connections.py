@@ -38,8 +38,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from .client import APIClient, RetryPolicy
 from .client import nccm as nccm_wire
 from .client import resource_manager as rm_wire
@@ -111,7 +109,7 @@ class Connection:
         elif self.get("caBundle"):
             verify = self.get("caBundle") or True
         timeout = self._number("requestTimeout", 30.0) or 30.0
-        return {"verify": verify, "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        return {"verify": verify, "timeout": timeout,
                 "retry": self.retry_policy()}
 
     def retry_policy(self) -> RetryPolicy:

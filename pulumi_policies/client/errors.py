@@ -17,9 +17,10 @@ Secrets are redacted by the client before an exception is built (see ``redact``)
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 
 class PolicyAPIError(Exception):

@@ -123,13 +123,16 @@ def test_lifecycle_diff_export_and_policy_pack(pg_stack, server):
 
 def test_a_second_up_on_a_locked_stack_is_refused_and_loses_nothing(pg_stack, server):
     ps = pg_stack
-    items = mixed_policies(9, "v1")
+    items = mixed_policies(3, "v1")
     ps.declare(*items)
-    server.admin.set_faults([{"kind": "latency", "method": "POST", "latency_ms": 200}])
-    server.admin.clear_requests()
+    # every create waits 3 s on the server: once the first update holds its lock, it runs for 3 s more at least
+    server.admin.set_faults([{"kind": "latency", "method": "POST", "latency_ms": 3000}])
     first = start_up(ps)
     try:
-        wait_for_requests(server, first, 1)
+        deadline = time.monotonic() + 60
+        while not any(k.startswith("postgres/.pulumi/locks/") for k in state_keys(ps)):
+            assert first.poll() is None and time.monotonic() < deadline, "the first update never took its lock"
+            time.sleep(0.05)
         second = ps.stack.pulumi("up", "--yes", "--skip-preview", check=False)
         text = second.stdout + second.stderr
         assert second.returncode != 0 and "the stack is currently locked" in text, text
