@@ -14,13 +14,13 @@ from tests.support.postgres import PostgresMissing, PostgresServer
 # puts the files with the most tests first, the unit tests, and left a long engine file to run alone at the end).
 # The engine files go first, the longest of them (seconds measured in one run, 2026-12-02) before the rest, so
 # the short files fill the gaps at the end.
-LONGEST_FIRST = ["e2e/test_lifecycle.py",            # 208 s
-                 "e2e/test_postgres_backend.py",     # 141
+LONGEST_FIRST = ["e2e/test_postgres_backend.py",     # 141 s
                  "e2e/test_export.py",               # 130
                  "e2e/test_rollback.py",             # 118
                  "reliability/test_crash_recovery.py",  # 111
-                 "e2e/test_multi_tenant.py",         # 78
-                 "reliability/test_faults.py",       # 66
+                 "e2e/test_multi_tenant.py",         # 78-90
+                 "reliability/test_faults.py",       # 62-66
+                 "e2e/test_lifecycle.py",            # 64 (three server profiles in one stack)
                  "e2e/test_examples.py"]             # 56
 ENGINE_DIRS = ["e2e", "reliability", "policypack", "bootstrap"]
 
