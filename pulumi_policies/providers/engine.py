@@ -26,7 +26,7 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 from pydantic import ValidationError
 
-from .. import connections, lifeline
+from .. import connections, journal, lifeline
 from ..client import (
     APIConnectionError,
     APIStatusError,
@@ -240,7 +240,7 @@ class PolicyProvider(ResourceProvider):
             if import_id:
                 record = self._adopt(remote, import_id, inputs)
             else:
-                record = self._create(remote, inputs)
+                record = self._made_earlier(remote, scope, inputs) or self._journalled_create(remote, scope, inputs)
         except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
         return CreateResult(self.spec.pulumi_id(scope, record["id"]), self.outputs(record, scope))
@@ -276,6 +276,28 @@ class PolicyProvider(ResourceProvider):
                 asked = retry_after(exc.retry_after) if isinstance(exc, APIStatusError) else None
                 remote.client.sleep(policy.delay(attempt, asked))
         raise AssertionError("unreachable")
+
+    def _journalled_create(self, remote: Remote, scope: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        """_create, written to the journal before it is sent and once it is answered (with `up --fast` only)."""
+        journal.intend(self.spec.kind, scope, self._natural(inputs), inputs)
+        record = self._create(remote, inputs)
+        journal.record(self.spec.kind, scope, self._natural(inputs), str(record["id"]))
+        return record
+
+    def _natural(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {k: inputs.get(k) for k in self.spec.natural_key}
+
+    def _made_earlier(self, remote: Remote, scope: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any] | None:
+        """The object an earlier update of this stack created without the state recording it (an `up --fast`
+        that died: see journal.py), brought to the declared values; None when there is none."""
+        natural = self._natural(inputs)
+        ids, begun = journal.made_by_us(self.spec.kind, scope, natural)
+        found = remote.find(inputs) if ids or begun else None
+        if found is None:
+            return None  # none made, or gone since: create as usual
+        if str(found["id"]) not in ids and not any(self._is_ours(found, sent) for sent in begun):
+            return None  # somebody else's object holds the name: the create will say so
+        return self._adopt(remote, str(found["id"]), inputs)
 
     def _is_ours(self, found: dict[str, Any] | None, inputs: dict[str, Any]) -> TypeGuard[dict[str, Any]]:
         """Is `found`, looked up by natural key after an ambiguous create, what this create sent? Only then may

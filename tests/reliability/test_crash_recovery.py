@@ -8,6 +8,7 @@ Recovery (README "Recovering from a crashed update"):
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from pulumi_policies import journal
 from tests.support.engine import ENGINE_BIN, process_tree
 from tests.support.policies import assert_server_holds_exactly, new_policy_stack
 from tests.support.policies import mixed_policies as declared
@@ -77,3 +79,51 @@ def test_kill_9_mid_update_then_recover(point, torn, server, make_stack, tmp_pat
     assert ps.stack.changes() == {}
     managed = [r for r in ps.stack.resources() if r["type"].startswith("pulumi-python:dynamic/pulumi_policies:")]
     assert len(managed) == UPDATED
+
+
+@pytest.mark.slow
+def test_kill_9_mid_fast_up_then_fast_up_adopts_what_it_made(server, make_stack, tmp_path):
+    """`up --fast` skips the engine's checkpoints: killed, it leaves nothing of its creates in the state. The
+    provider's journal is what lets the next `up --fast` adopt them instead of failing on their names."""
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*declared(DEPLOYED, "v1")).stack.up()
+    items = declared(UPDATED, "v2")
+    ps.declare(*items)
+    cli = [sys.executable, "-m", "pulumi_policies.cli"]
+    where = ["--stack", ps.stack.name, "--cwd", str(ps.stack.project_dir)]
+    server.admin.set_faults([{"kind": "latency", "method": "POST|PUT|PATCH", "latency_ms": 150}])
+    server.admin.clear_requests()
+    proc = subprocess.Popen([*cli, "up", "--fast", *where], env=ps.stack.env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while server.admin.requests()["total"] < 40:
+        assert proc.poll() is None and time.monotonic() < deadline, "the update finished before the crash point"
+        time.sleep(0.01)
+    for pid in process_tree(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(30)
+    server.admin.clear_faults()
+    on_server = sum(len(v) for k, v in server.admin.dump().items() if k != "profiles")
+    managed = [r for r in ps.stack.resources() if r["type"].startswith("pulumi-python:dynamic/pulumi_policies:")]
+    assert on_server > DEPLOYED and len(managed) == DEPLOYED, "the state knows nothing of the dead run's creates"
+    kept = journal.path_for(ps.stack.env["PULUMI_BACKEND_URL"], "declared", ps.stack.name,
+                            home=ps.stack.env["PULUMI_HOME"])
+    lines = [json.loads(line) for line in kept.read_text().splitlines()]
+    made = {(e["kind"], json.dumps(e["key"], sort_keys=True)) for e in lines}
+    assert len(made) >= on_server - DEPLOYED, "each object the dead run created is in the journal, begun or done"
+
+    recovered = subprocess.run([*cli, "recover", *where], env=ps.stack.env, capture_output=True, text=True,
+                               timeout=300)
+    assert recovered.returncode == 0, recovered.stdout[-2000:] + recovered.stderr[-2000:]
+    assert "removed the lock of" in recovered.stdout  # the dead run's lock; nothing was pending
+    again = subprocess.run([*cli, "up", "--fast", *where], env=ps.stack.env, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    print(f"\nkilled after 40 requests: {on_server - DEPLOYED} objects created that the state did not record "
+          f"({sum(e['id'] is not None for e in lines)} answered before the kill), adopted")
+    assert_server_holds_exactly(server.admin.dump(), items)  # adopted, not duplicated, at the declared values
+    assert ps.stack.changes() == {}
+    assert not kept.exists(), "a successful `up --fast` removes the journal: the state records everything now"
