@@ -24,7 +24,7 @@ setup(
     extras_require={
         # Teams on the engine's PostgreSQL state backend: `rollback` and `recover` read its table through libpq.
         "postgres": ["psycopg[binary]>=3.2"],
-        "test": ["pytest>=8.3", "pytest-timeout>=2.3", "pytest-xdist>=3.6", "hypothesis>=6.130", "ruff>=0.11",
+        "test": ["pytest>=8.3", "pytest-timeout>=2.3", "pytest-xdist>=3.7", "hypothesis>=6.130", "ruff>=0.11",
                  "mypy>=1.11", "psycopg[binary]>=3.2"],
         "bench": ["matplotlib>=3.9", "py-spy>=0.4"],
     },

@@ -20,7 +20,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -48,15 +50,27 @@ class StateStore(Protocol):
         """The blob at ``key``; None when there is none."""
         ...
 
+    def delete(self, key: str) -> None:
+        """Remove the blob at ``key`` (gone already: nothing to do)."""
+        ...
+
 
 def redact(url: str) -> str:
-    """The backend URL without its password: for messages and logs."""
+    """The backend URL without its password (``user:password@`` or ``?password=``): for messages and logs."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(k.lower() in SECRET_PARAMS for k, _ in query):
+        return urlunsplit(parts._replace(netloc=netloc, query="&".join(
+            f"{k}=***" if k.lower() in SECRET_PARAMS else f"{k}={v}" for k, v in query)))
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+SECRET_PARAMS = ("password", "sslpassword")
 
 
 @dataclass
@@ -80,6 +94,10 @@ class FileStore:
             return (self.root / key).read_bytes()
         except FileNotFoundError:
             return None
+
+    def delete(self, key: str) -> None:
+        for path in (self.root / key, self.root / (key + ".attrs")):
+            path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -112,7 +130,9 @@ class PostgresStore:
             raise StoreError(f"reading the PostgreSQL backend {self.url} needs psycopg: "
                              "pip install 'pulumi_policies[postgres]'") from exc
         try:
-            with psycopg.connect(self.conninfo, connect_timeout=10) as conn:
+            conninfo = self.conninfo if "connect_timeout=" in self.conninfo else \
+                psycopg.conninfo.make_conninfo(self.conninfo, connect_timeout=10)  # the URL's own, else 10 s
+            with psycopg.connect(conninfo) as conn:
                 return conn.execute(pgsql.SQL(sql).format(pgsql.Identifier(self.table)), params).fetchall()
         except psycopg.Error as exc:
             raise StoreError(f"cannot read the PostgreSQL backend {self.url}: "
@@ -127,6 +147,9 @@ class PostgresStore:
     def read(self, key: str) -> bytes | None:
         rows = self._rows("SELECT data->>'data' FROM {} WHERE key = %s", self.prefix + key)
         return base64.b64decode(rows[0][0] or "") if rows else None
+
+    def delete(self, key: str) -> None:
+        self._rows("DELETE FROM {} WHERE key = %s RETURNING key", self.prefix + key)
 
 
 def backend_url(work_dir: str | os.PathLike[str], env: dict[str, str] | None = None) -> str:
@@ -149,11 +172,19 @@ def state_store(url: str) -> StateStore | None:
     return None
 
 
-def stack_folder(store: StateStore, kind: str, project: str, stack: str) -> str | None:
-    """The folder of ``kind`` (history, locks) holding ``stack``'s blobs: project-scoped or legacy layout."""
-    candidates = [f".pulumi/{kind}/organization/{project}/{stack}", f".pulumi/{kind}/{project}/{stack}",
-                  f".pulumi/{kind}/{stack}"]
-    return next((folder for folder in candidates if store.keys(folder)), None)
+def stack_folder(store: StateStore, kind: str, project: str, stack: str) -> str:
+    """The folder of ``kind`` (history, locks) holding ``stack``'s blobs, in the layout ``.pulumi/meta.yaml``
+    names: project-scoped stacks (version 1, the CLI's default) or the legacy layout (version 0, or none)."""
+    match = re.search(rb"version:\s*(\d+)", store.read(".pulumi/meta.yaml") or b"")
+    if match and int(match.group(1)) >= 1:
+        return f".pulumi/{kind}/organization/{project}/{stack}" if kind == "locks" else \
+            f".pulumi/{kind}/{project}/{stack}"
+    return f".pulumi/{kind}/{stack}"
+
+
+def children(store: StateStore, folder: str) -> list[str]:
+    """The blobs directly in ``folder`` (not in folders below it: another stack's, in the legacy layout)."""
+    return [key for key in store.keys(folder) if "/" not in key[len(folder) + 1:]]
 
 
 @dataclass(frozen=True)
@@ -170,7 +201,9 @@ class Lock:
         return f"{self.username}@{self.hostname} (pid {self.pid}) since {self.timestamp}"
 
     def dead_here(self) -> bool:
-        """Taken by a process of this machine that is gone: safe to remove."""
+        """Taken by a process of this machine that is gone (or a zombie, or a pid since given to a process that
+        started after the lock was taken): safe to remove. Only as good as the host name: containers sharing the
+        host's name but not its processes look dead to each other, so recover is run where the update ran."""
         if self.hostname != os.uname().nodename:
             return False
         try:
@@ -179,14 +212,31 @@ class Lock:
             return True
         except PermissionError:
             return False
+        return _zombie_or_younger(self.pid, self.timestamp)
+
+
+def _zombie_or_younger(pid: int, taken: str) -> bool:
+    """From /proc (Linux): is ``pid`` a zombie, or a process started after the lock was taken?"""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+    except (OSError, IndexError, StopIteration, ValueError):
         return False
+    if stat[0] == "Z":
+        return True
+    started = boot + int(stat[19]) / os.sysconf("SC_CLK_TCK")
+    try:  # Go writes RFC 3339 with nanoseconds; Python reads at most microseconds
+        when = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", taken.replace("Z", "+00:00"))).timestamp()
+    except ValueError:
+        return False
+    return started > when + 1.0
 
 
 def locks(store: StateStore, project: str, stack: str) -> list[Lock]:
     """The locks on ``stack`` (an update holds one while it runs; a killed one leaves it behind)."""
-    folder = stack_folder(store, "locks", project, stack)
     out = []
-    for key in store.keys(folder) if folder else []:
+    for key in children(store, stack_folder(store, "locks", project, stack)):
         try:
             content = json.loads(store.read(key) or b"{}")
         except ValueError:

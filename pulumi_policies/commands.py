@@ -130,17 +130,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from pulumi import automation as auto
 
-    from . import rollback
+    from . import backends, rollback
 
     env: dict[str, str] | None = None
     kept = None
     if args.fast:
-        from . import backends, journal
+        import uuid
+
+        from . import journal
 
         stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
-        kept = journal.path_for(backends.backend_url(args.cwd), stack.workspace.project_settings().name,
-                                stack.name)
-        env = {"PULUMI_SKIP_CHECKPOINTS": "true", journal.ENV: str(kept)}
+        project = stack.workspace.project_settings().name
+        kept = journal.path_for(backends.backend_url(args.cwd), project, stack.name)
+        env = {"PULUMI_SKIP_CHECKPOINTS": "true", journal.ENV: str(kept), journal.RUN_ENV: uuid.uuid4().hex}
     if args.rollback_on_failure:
         ok, report = rollback.up_with_rollback(args.stack, args.cwd, on_output=_echo, env=env)
         if report is not None:
@@ -153,9 +155,20 @@ def cmd_up(args: argparse.Namespace) -> int:
             ok = True
         except auto.CommandError:
             ok = False
-    if ok and kept is not None:
-        kept.unlink(missing_ok=True)  # the state now records every object the journal listed
+    if kept is not None and (ok or _ended_normally(args.cwd, project, stack.name)):
+        kept.unlink(missing_ok=True)  # the engine wrote its final state: it records every object the journal lists
     return 0 if ok else 1
+
+
+def _ended_normally(cwd: str, project: str, stack: str) -> bool:
+    """Did a failed update end by itself (its lock released, its final state written), rather than die?"""
+    from . import backends
+
+    store = backends.state_store(backends.backend_url(cwd))
+    try:
+        return store is not None and not backends.locks(store, project, stack)
+    except backends.StoreError:
+        return False
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:

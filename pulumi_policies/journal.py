@@ -8,12 +8,15 @@ the state, not even pending creates, so its objects would exist only on the serv
 (kind, scope and connection, natural key, the inputs it sends: the engine's *pending create*) and a line after it
 (the same, and the remote id the server gave), before it reports the create to the engine.
 
-When a later create (the next ``up --fast`` of the same stack) finds an object of its natural key that the
-journal says this stack made, it adopts that object and brings it to the declared values instead of creating a
-duplicate or failing on the name: an object with the remote id the journal recorded, or, for a create that died
-before its answer came back, an object holding exactly the values that create sent (the test the provider
-applies after any ambiguous create). Any other object of that name is somebody else's and is never taken over.
-``up --fast`` removes the journal after a successful update: the state then records everything it made.
+Each line carries its update's id (``PULUMI_POLICIES_JOURNAL_RUN``); only earlier updates' lines count, and a
+create whose answer came back retires the line that began it. When a later create (the next ``up --fast`` of the
+same stack) finds an object of its natural key that an earlier update made, it adopts that object and brings it to
+the declared values instead of creating a duplicate or failing on the name: an object with the remote id the
+journal recorded, or, for a create that died before its answer came back, an object holding exactly the values that
+create sent (the test the provider applies after any ambiguous create). Any other object of that name is somebody
+else's and is never taken over.
+``up --fast`` removes the journal once an update ends by itself, failed or not (the engine writes its final state
+then, every create included); it stays only after an update that died, its lock left behind.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import hashlib
 import json
 import os
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
 ENV = "PULUMI_POLICIES_JOURNAL"
+RUN_ENV = "PULUMI_POLICIES_JOURNAL_RUN"  # this update's id: its own lines never count as an earlier run's
 _lock = threading.Lock()
-_made: dict[str, set[str]] | None = None  # entry key -> remote ids, read once from the file, then appended to
-_intents: dict[str, list[dict[str, Any]]] = {}  # entry key -> the inputs of creates begun (read with _made)
+_earlier: dict[str, tuple[dict[str, set[str]], dict[str, list[dict[str, Any]]]]] = {}  # path -> (ids, intents)
 
 
 def path_for(backend_url: str, project: str, stack: str, home: str | None = None) -> Path:
@@ -43,42 +47,54 @@ def _key(kind: str, scope: dict[str, Any], natural: dict[str, Any]) -> str:
     return json.dumps([kind, scope, natural], sort_keys=True, default=str)
 
 
-def _load(path: Path) -> dict[str, set[str]]:
+def _run() -> str:
+    return os.environ.get(RUN_ENV) or _PROCESS_RUN
+
+
+_PROCESS_RUN = uuid.uuid4().hex
+
+
+def _load(path: Path) -> tuple[dict[str, set[str]], dict[str, list[dict[str, Any]]]]:
+    """What earlier runs made: the ids of their finished creates, and the inputs of creates they began and never
+    finished (a create whose answer came back retires its intent)."""
     made: dict[str, set[str]] = {}
-    _intents.clear()
+    begun: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    finished: set[tuple[str, str]] = set()
     try:
         lines = path.read_text().splitlines()
     except FileNotFoundError:
-        return made
+        lines = []
     for line in lines:
         try:
             entry = json.loads(line)
-            key = _key(entry["kind"], entry["scope"], entry["key"])
-            if entry.get("id") is None:
-                _intents.setdefault(key, []).append(dict(entry["inputs"]))
-            else:
-                made.setdefault(key, set()).add(str(entry["id"]))
+            run, key = str(entry["run"]), _key(entry["kind"], entry["scope"], entry["key"])
         except (ValueError, KeyError, TypeError):
             continue  # a line a kill cut short: its create was never reported to the engine either
-    return made
+        if run == _run():
+            continue
+        if entry.get("id") is None:
+            begun.setdefault((run, key), []).append(dict(entry.get("inputs") or {}))
+        else:
+            made.setdefault(key, set()).add(str(entry["id"]))
+            finished.add((run, key))
+    intents: dict[str, list[dict[str, Any]]] = {}
+    for (run, key), inputs in begun.items():
+        if (run, key) not in finished:
+            intents.setdefault(key, []).extend(inputs)
+    return made, intents
 
 
 def _append(entry: dict[str, Any]) -> None:
-    global _made
     path = Path(os.environ[ENV])
+    line = json.dumps({**entry, "run": _run()}, sort_keys=True, default=str)
     with _lock:
-        if _made is None:
-            _made = _load(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, sort_keys=True, default=str) + "\n")
+        # the create inputs, in clear as in an unencrypted state: for this user's eyes only
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
             f.flush()
             os.fsync(f.fileno())
-        key = _key(entry["kind"], entry["scope"], entry["key"])
-        if entry.get("id") is None:
-            _intents.setdefault(key, []).append(dict(entry["inputs"]))
-        else:
-            _made.setdefault(key, set()).add(str(entry["id"]))
 
 
 def enabled() -> bool:
@@ -86,16 +102,18 @@ def enabled() -> bool:
 
 
 def made_by_us(kind: str, scope: dict[str, Any], natural: dict[str, Any]) -> tuple[set[str], list[dict[str, Any]]]:
-    """What this stack's journal says it made of this kind, scope and natural key: the remote ids of creates that
-    finished, and the inputs of creates begun."""
-    global _made
+    """What earlier runs of this stack made of this kind, scope and natural key, by this journal: the remote ids
+    of creates that finished, and the inputs of creates begun and never answered. This run's own creates never
+    count (two resources of one name in one program stay a conflict)."""
     if not enabled():
         return set(), []
+    path = os.environ[ENV]
     key = _key(kind, scope, natural)
     with _lock:
-        if _made is None:
-            _made = _load(Path(os.environ[ENV]))
-        return set(_made.get(key, ())), list(_intents.get(key, ()))
+        if path not in _earlier:
+            _earlier[path] = _load(Path(path))
+        made, intents = _earlier[path]
+        return set(made.get(key, ())), list(intents.get(key, ()))
 
 
 def intend(kind: str, scope: dict[str, Any], natural: dict[str, Any], inputs: dict[str, Any]) -> None:

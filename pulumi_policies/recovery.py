@@ -124,26 +124,26 @@ def repair_file_backend(stack_name: str, work_dir: str | os.PathLike[str], env: 
 
 def release_dead_lock(stack: auto.Stack, work_dir: str | os.PathLike[str], env: dict[str, str] | None,
                       force_unlock: bool) -> list[str]:
-    """Remove the lock a dead update left (`pulumi cancel`), never a live one; say what was done.
+    """Remove the lock a dead update left, never a live one; say what was done.
 
-    A lock records its holder's pid and host. It is removed when its process is gone from this machine; a
-    lock held by a live process, or by another machine (a teammate, a CI runner: on a shared backend nobody
-    here can tell whether that run is alive), is removed only with ``force_unlock``. Backends whose locks
-    cannot be read (S3 and the like) are unlocked only with ``force_unlock`` too."""
+    A lock records its holder's pid, host and start time. It is removed when its process is gone from this
+    machine; a lock held by a live process, or by another machine (a teammate, a CI runner: on a shared backend
+    nobody here can tell whether that run is alive), is removed only with ``force_unlock``. Exactly the locks
+    looked at are removed (`pulumi cancel` would remove any lock, one an update took a moment later too). On
+    backends whose locks cannot be read (S3 and the like), only ``force_unlock`` removes them, by `pulumi cancel`."""
     url = backends.backend_url(work_dir, env)
     store = backends.state_store(url)
     if store is None:
         if not force_unlock:
             return [f"left any lock as it is: the locks of {backends.redact(url) or 'this backend'} cannot be read "
                     "here, so a live update's could not be told from a dead one's (--force-unlock removes it)"]
-        held: list[backends.Lock] = []
-    else:
         try:
-            held = backends.locks(store, stack.workspace.project_settings().name, stack.name)
-        except backends.StoreError as exc:
-            raise RecoveryError(str(exc)) from exc
-        if not held:
-            return []
+            stack.cancel()
+        except auto.CommandError:
+            pass  # there was none
+        return ["removed any lock (--force-unlock)"]
+    try:
+        held = backends.locks(store, stack.workspace.project_settings().name, stack.name)
         alive = [lock for lock in held if not lock.dead_here()]
         if alive and not force_unlock:
             raise RecoveryError(
@@ -151,12 +151,12 @@ def release_dead_lock(stack: auto.Stack, work_dir: str | os.PathLike[str], env: 
                 + "; ".join(lock.holder() for lock in alive)
                 + ". Wait for it to finish. If that run is dead (its machine lost, its process killed elsewhere), "
                   "rerun recover with --force-unlock.")
-    try:
-        stack.cancel()
-    except auto.CommandError:
-        pass  # no lock was left (a race with its holder's own unlock)
-    return [f"removed the lock of {lock.holder()}" + ("" if lock.dead_here() else " (--force-unlock)")
-            for lock in held] or ["removed any lock (--force-unlock)"]
+        for lock in held:
+            store.delete(lock.key)
+    except backends.StoreError as exc:
+        raise RecoveryError(str(exc)) from exc
+    return [f"removed the lock of {lock.holder()}" + ("" if lock not in alive else " (--force-unlock)")
+            for lock in held]
 
 
 def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str, str] | None = None,

@@ -280,9 +280,10 @@ def previous_checkpoint(stack_name: str, work_dir: str | os.PathLike[str],
     project = stack.workspace.project_settings().name
     try:
         folder = backends.stack_folder(store, "history", project, stack_name)
-        if folder is None:
-            raise RollbackError(f"no update history for stack {stack_name!r} in {store.url}")
-        keys = set(store.keys(folder))
+        keys = set(backends.children(store, folder))
+        if not keys:
+            raise RollbackError(f"no update history for stack {stack_name!r} in {store.url} (a backend whose "
+                                "history is compressed, PULUMI_DIY_BACKEND_GZIP, is not read)")
         updates: list[tuple[dict[str, Any], str]] = []  # oldest first
         for key in sorted(k for k in keys if k.rsplit("/", 1)[-1].startswith(f"{stack_name}-")
                           and k.endswith(".history.json")):

@@ -9,8 +9,6 @@ Recovery (README "Recovering from a crashed update"):
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_policies import journal
-from tests.support.engine import ENGINE_BIN, process_tree
+from tests.support.engine import ENGINE_BIN, kill_tree
 from tests.support.policies import assert_server_holds_exactly, new_policy_stack
 from tests.support.policies import mixed_policies as declared
 
@@ -40,12 +38,7 @@ def kill_after(ps, server, requests: int) -> int:
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the update finished before the crash point"
-    for pid in process_tree(proc.pid):  # the CLI, its language host, program and provider: a lost machine
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    proc.wait(30)
+    kill_tree(proc)
     return seen
 
 
@@ -99,12 +92,7 @@ def test_kill_9_mid_fast_up_then_fast_up_adopts_what_it_made(server, make_stack,
     while server.admin.requests()["total"] < 40:
         assert proc.poll() is None and time.monotonic() < deadline, "the update finished before the crash point"
         time.sleep(0.01)
-    for pid in process_tree(proc.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    proc.wait(30)
+    kill_tree(proc)
     server.admin.clear_faults()
     on_server = sum(len(v) for k, v in server.admin.dump().items() if k != "profiles")
     managed = [r for r in ps.stack.resources() if r["type"].startswith("pulumi-python:dynamic/pulumi_policies:")]

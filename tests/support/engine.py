@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -122,6 +123,17 @@ def stack_factory(home: Path, backend_url: str | None = None) -> Callable[..., S
 def copy_project(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".pulumi-state", "Pulumi.*.yaml"))
     return dest
+
+
+def kill_tree(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL a process and all its descendants at once (the CLI, its language host, program and provider: a
+    lost machine), and reap it."""
+    for pid in process_tree(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(30)
 
 
 def process_tree(pid: int) -> list[int]:

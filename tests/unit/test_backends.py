@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 
 import psycopg
 import pytest
@@ -13,6 +14,7 @@ from pulumi_policies import backends
 
 def test_a_file_store_lists_and_reads_keys_below_the_root(tmp_path):
     (tmp_path / ".pulumi" / "locks" / "organization" / "p" / "dev").mkdir(parents=True)
+    (tmp_path / ".pulumi" / "meta.yaml").write_text("version: 1\n")  # project-scoped stacks, as the CLI writes
     (tmp_path / ".pulumi" / "locks" / "organization" / "p" / "dev" / "x.json").write_text('{"pid": 7}')
     (tmp_path / ".pulumi" / "locks" / "organization" / "p" / "dev" / "x.json.attrs").write_text("{}")  # metadata
     store = backends.state_store(f"file://{tmp_path}")
@@ -23,12 +25,34 @@ def test_a_file_store_lists_and_reads_keys_below_the_root(tmp_path):
     assert backends.stack_folder(store, "locks", "p", "dev") == ".pulumi/locks/organization/p/dev"
     [lock] = backends.locks(store, "p", "dev")
     assert lock.pid == 7 and lock.holder() == "?@? (pid 7) since ?"
+    store.delete(lock.key)
+    assert backends.locks(store, "p", "dev") == [] and not list((tmp_path / ".pulumi" / "locks").rglob("x.json*"))
+
+
+def test_the_legacy_layout_reads_only_the_stacks_own_folder(tmp_path):
+    """Without meta.yaml (version 0): .pulumi/locks/<stack>/; a project folder of that name is not the stack's."""
+    (tmp_path / ".pulumi" / "locks" / "dev" / "other-project").mkdir(parents=True)
+    (tmp_path / ".pulumi" / "locks" / "dev" / "other-project" / "y.json").write_text('{"pid": 8}')
+    (tmp_path / ".pulumi" / "locks" / "dev" / "x.json").write_text('{"pid": 7}')
+    store = backends.state_store(f"file://{tmp_path}")
+    assert store is not None and [lock.pid for lock in backends.locks(store, "p", "dev")] == [7]
+
+
+def test_a_lock_of_this_machine_is_dead_when_its_pid_is_gone_or_was_given_to_a_younger_process():
+    host = os.uname().nodename
+    assert backends.Lock("k", 2**22 + 7, "u", host, "2026-12-02T06:00:00.123456789Z").dead_here()  # no such pid
+    assert backends.Lock("k", os.getpid(), "u", host, "2020-01-01T00:00:00.123456789Z").dead_here()  # reused
+    assert not backends.Lock("k", os.getpid(), "u", host, "2099-01-01T00:00:00Z").dead_here()  # the holder lives
+    assert not backends.Lock("k", 2**22 + 7, "u", "another-machine", "2026-12-02T06:00:00Z").dead_here()
 
 
 def test_backends_it_cannot_read_are_none_and_passwords_never_leave_the_url():
     for url in ("s3://bucket/state", "gs://bucket", "azblob://c", "https://api.pulumi.com", ""):
         assert backends.state_store(url) is None
     assert backends.redact("postgres://alice:s3cret@db:5432/pulumi?table=t") == "postgres://alice:***@db:5432/pulumi?table=t"
+    assert backends.redact("postgres://alice@[::1]:5432/pulumi?password=s3cret&table=t") == \
+        "postgres://alice@[::1]:5432/pulumi?password=***&table=t"
+    assert backends.redact("postgres://alice:s3cret@[::1]/db") == "postgres://alice:***@[::1]/db"
     store = backends.state_store("postgres://alice:s3cret@db/pulumi?sslmode=require&table=teams")
     assert isinstance(store, backends.PostgresStore)
     assert (store.table, store.prefix) == ("teams", "pulumi/") and "s3cret" not in store.url
