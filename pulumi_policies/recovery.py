@@ -6,8 +6,9 @@ Whether each of those creates landed on the server only the server can say, so `
 
 1. with the file backend, repairs what a kill can leave half-written (the checkpoint's metadata sidecar is
    written in place; a checkpoint that does not parse is restored from its ``.bak``), then removes the dead
-   update's lock (``pulumi cancel``) if its process is gone from this machine; a lock held by a live
-   process or by another machine (a shared backend) stays unless ``force_unlock`` says that run is dead;
+   update's lock if its process is gone from this machine (that lock only, see release_dead_lock); a lock
+   held by a live process or by another machine (a shared backend) stays unless ``force_unlock`` says that
+   run is dead;
 2. for each pending create of this package's resources, looks the object up by its natural key
    (name in its scope; NCCM policyid + organization) and, if it is there, records it in the state as
    that resource (adoption, as ``import_id`` does); if it is not, the create never landed;
