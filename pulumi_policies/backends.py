@@ -29,8 +29,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pulumi import automation as auto
 
-READABLE = ("file://", "postgres://", "postgresql://")  # the backends state_store reads
-
 
 class StoreError(Exception):
     """The backend's store could not be read; the message names the backend (credentials redacted)."""

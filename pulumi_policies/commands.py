@@ -139,32 +139,32 @@ def cmd_up(args: argparse.Namespace) -> int:
 
         from . import journal
 
+        url = backends.backend_url(args.cwd)
         stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
         project = stack.workspace.project_settings().name
-        kept = journal.path_for(backends.backend_url(args.cwd), project, stack.name)
+        kept = journal.path_for(url, project, stack.name)
         env = {"PULUMI_SKIP_CHECKPOINTS": "true", journal.ENV: str(kept), journal.RUN_ENV: uuid.uuid4().hex}
     if args.rollback_on_failure:
         ok, report = rollback.up_with_rollback(args.stack, args.cwd, on_output=_echo, env=env)
         if report is not None:
             print(report.text())
     else:
-        stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd,
-                                  opts=auto.LocalWorkspaceOptions(env_vars=env))
         try:
-            stack.up(on_output=_echo)
+            auto.select_stack(stack_name=args.stack, work_dir=args.cwd,
+                              opts=auto.LocalWorkspaceOptions(env_vars=env)).up(on_output=_echo)
             ok = True
         except auto.CommandError:
             ok = False
-    if kept is not None and (ok or _ended_normally(args.cwd, project, stack.name)):
+    if kept is not None and (ok or _ended_normally(url, project, stack.name)):
         kept.unlink(missing_ok=True)  # the engine wrote its final state: it records every object the journal lists
     return 0 if ok else 1
 
 
-def _ended_normally(cwd: str, project: str, stack: str) -> bool:
+def _ended_normally(url: str, project: str, stack: str) -> bool:
     """Did a failed update end by itself (its lock released, its final state written), rather than die?"""
     from . import backends
 
-    store = backends.state_store(backends.backend_url(cwd))
+    store = backends.state_store(url)
     try:
         return store is not None and not backends.locks(store, project, stack)
     except backends.StoreError:

@@ -47,11 +47,11 @@ def _key(kind: str, scope: dict[str, Any], natural: dict[str, Any]) -> str:
     return json.dumps([kind, scope, natural], sort_keys=True, default=str)
 
 
+_PROCESS_RUN = uuid.uuid4().hex  # without RUN_ENV, this provider process is the update
+
+
 def _run() -> str:
     return os.environ.get(RUN_ENV) or _PROCESS_RUN
-
-
-_PROCESS_RUN = uuid.uuid4().hex
 
 
 def _load(path: Path) -> tuple[dict[str, set[str]], dict[str, list[dict[str, Any]]]]:
