@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.support.engine import stack_factory
 from tests.support.policies import PROFILES, seeded_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
-__all__ = ["PROFILES", "RESULTS", "engine_stack_factory", "save_json", "seeded_server"]
+__all__ = ["PROFILES", "RESULTS", "engine_stack_factory", "save_json", "seeded_server", "timed"]
 
 
 engine_stack_factory = stack_factory
+
+
+def timed(action: Callable[[], Any]) -> float:
+    """Seconds an action takes, by the wall clock."""
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
 
 
 def save_json(filename: str, data: object) -> Path:

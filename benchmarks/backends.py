@@ -14,19 +14,12 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._support import engine_stack_factory, save_json, seeded_server
+from benchmarks._support import engine_stack_factory, save_json, seeded_server, timed
 from tests.support.policies import mixed_policies, new_policy_stack
 from tests.support.postgres import PostgresServer
-
-
-def timed(action: Any) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
 
 
 def measure(backend: str, n: int, work: Path, postgres: PostgresServer) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks._support import engine_stack_factory, plot, save_json, seeded_server
+from benchmarks._support import engine_stack_factory, plot, save_json, seeded_server, timed
 from tests.support.engine import REPO, copy_project
 from tests.support.policies import connection_config, mixed_policies
 
@@ -38,12 +38,6 @@ def stack_for(provider: str, n: int, latency_ms: float, server: Any, work: Path)
         stack.env["PULUMI_SKIP_CHECKPOINTS"] = "true"
     plain, secret = connection_config(server)
     return stack.init(config=plain, secrets=secret)
-
-
-def timed_up(stack: Any) -> float:
-    started = time.perf_counter()
-    stack.up()
-    return time.perf_counter() - started
 
 
 def state_bytes(stack: Any, kind: str) -> tuple[float, float]:
@@ -103,9 +97,9 @@ def measure(n: int, latency_ms: float, work: Path) -> dict[str, Any]:
         ideal = stack_for("ideal", n, latency_ms, server, work)
         server.admin.set_faults([{"kind": "latency", "latency_ms": latency_ms}] if latency_ms else [])
         server.admin.clear_requests()
-        ours_s = timed_up(ours)
+        ours_s = timed(ours.up)
         calls = server.admin.requests()["total"]
-        ideal_s = timed_up(ideal)
+        ideal_s = timed(ideal.up)
         row = {"n": n, "latency_ms": latency_ms, "ours_s": ours_s, "ideal_s": ideal_s, "ratio": ours_s / ideal_s,
                "calls": calls}
         for who, stack, suffix in (("ours", ours, "Policy"), ("ideal", ideal, "IdealPolicy")):

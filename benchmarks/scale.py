@@ -11,18 +11,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._support import engine_stack_factory, plot, save_json, seeded_server
+from benchmarks._support import engine_stack_factory, plot, save_json, seeded_server, timed
 from tests.support.policies import mixed_policies, new_policy_stack
-
-
-def timed(action: Any) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
 
 
 def measure(n: int, work: Path, refresh: bool) -> dict[str, Any]:

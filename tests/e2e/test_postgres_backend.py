@@ -7,7 +7,6 @@ the policies are, as in the file-backend tests.
 
 from __future__ import annotations
 
-import base64
 import getpass
 import json
 import socket
@@ -16,7 +15,6 @@ import sys
 import time
 from typing import Any
 
-import psycopg
 import pytest
 
 from pulumi_policies import rollback
@@ -29,6 +27,7 @@ from tests.support.policies import (
     mixed_policies,
     new_policy_stack,
 )
+from tests.support.postgres import connect, engine_blob, table_of
 
 PACK = REPO / "examples" / "policy-pack"
 
@@ -44,9 +43,8 @@ def state_keys(ps: PolicyStack) -> list[str]:
     """The keys of the blobs the engine wrote into this stack's table (under the database's name, as the
     engine prefixes a bucket with its URL's path)."""
     url = ps.stack.env["PULUMI_BACKEND_URL"]
-    table = url.rsplit("table=", 1)[1]
-    with psycopg.connect(url.split("?")[0] + "?sslmode=disable") as conn:
-        return [key for (key,) in conn.execute(f"SELECT key FROM {table} ORDER BY key").fetchall()]
+    with connect(url) as conn:
+        return [key for (key,) in conn.execute(f"SELECT key FROM {table_of(url)} ORDER BY key").fetchall()]
 
 
 def cli(ps: PolicyStack, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -172,13 +170,12 @@ def test_recover_leaves_a_lock_another_machine_holds_unless_forced(pg_stack, ser
     ps = pg_stack
     ps.declare(*mixed_policies(3, "v1")).stack.up()
     url = ps.stack.env["PULUMI_BACKEND_URL"]
-    table = url.rsplit("table=", 1)[1]
     key = "postgres/.pulumi/locks/organization/declared/dev/a-teammates-update.json"
     holder = {"pid": 4242, "username": "alice", "hostname": "ci-runner-7", "timestamp": "2026-12-02T06:00:00Z"}
     assert socket.gethostname() != holder["hostname"]
-    with psycopg.connect(url.split("?")[0] + "?sslmode=disable") as conn:
-        blob = base64.b64encode(json.dumps(holder).encode()).decode()  # as the engine stores a blob
-        conn.execute(f"INSERT INTO {table} (key, data) VALUES (%s, %s)", (key, json.dumps({"data": blob})))
+    with connect(url) as conn:
+        conn.execute(f"INSERT INTO {table_of(url)} (key, data) VALUES (%s, %s)",
+                     (key, engine_blob(json.dumps(holder).encode())))
 
     refused = cli(ps, "recover", check=False)
     assert refused.returncode == 1

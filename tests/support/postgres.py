@@ -8,6 +8,8 @@ so stacks never see each other's state. Durability settings are off: these are t
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import pwd
 import shutil
@@ -16,6 +18,8 @@ import subprocess
 import tempfile
 import uuid
 from pathlib import Path
+
+import psycopg
 
 from tests.support.engine import REPO
 
@@ -98,3 +102,18 @@ def _user_exists(name: str) -> bool:
         return True
     except KeyError:
         return False
+
+
+def connect(backend_url: str) -> psycopg.Connection:
+    """A connection to the database behind an engine backend URL (the engine's own parameters left out)."""
+    return psycopg.connect(backend_url.split("?")[0] + "?sslmode=disable")
+
+
+def table_of(backend_url: str) -> str:
+    """The table an engine backend URL keeps its state in."""
+    return backend_url.rsplit("table=", 1)[1]
+
+
+def engine_blob(blob: bytes) -> str:
+    """A blob as the engine's PostgreSQL backend stores it in its JSON column: base64 under "data"."""
+    return json.dumps({"data": base64.b64encode(blob).decode()})

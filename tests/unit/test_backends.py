@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 
-import psycopg
 import pytest
 
 from pulumi_policies import backends
+from tests.support.postgres import connect, engine_blob
 
 
 def test_a_file_store_lists_and_reads_keys_below_the_root(tmp_path):
@@ -61,13 +59,12 @@ def test_backends_it_cannot_read_are_none_and_passwords_never_leave_the_url():
 
 def test_a_postgres_store_reads_the_engines_rows_under_the_database_prefix(postgres):
     url = postgres.backend_url("engine_rows")
-    with psycopg.connect(url.split("?")[0] + "?sslmode=disable") as conn:
+    with connect(url) as conn:
         conn.execute("CREATE TABLE engine_rows (key TEXT PRIMARY KEY, data JSON NOT NULL)")
         for key, blob in ((".pulumi/history/p/dev/dev-1.history.json", b'{"kind": "update"}'),
                           (".pulumi/history/p/dev/dev-1.checkpoint.json", b"{}"),
                           (".pulumi/history/p/dex/x.json", b"{}"), (".pulumi/history/p/de_/y.json", b"{}")):
-            conn.execute("INSERT INTO engine_rows VALUES (%s, %s)",
-                         (f"postgres/{key}", json.dumps({"data": base64.b64encode(blob).decode()})))
+            conn.execute("INSERT INTO engine_rows VALUES (%s, %s)", (f"postgres/{key}", engine_blob(blob)))
     store = backends.state_store(url)
     assert isinstance(store, backends.PostgresStore)
     assert store.keys(".pulumi/history/p/dev") == [".pulumi/history/p/dev/dev-1.checkpoint.json",
