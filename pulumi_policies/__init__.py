@@ -1,9 +1,18 @@
 """Access and configuration policies as Pulumi resources.
 
     from pulumi_policies import ConfigurationPolicy, ProfilePolicy, ResourcePolicy
+    from pulumi_policies import ResourcePolicySet   # many policies as one resource (large estates)
 """
 
 from .providers import PolicyProviderError
-from .resources import ConfigurationPolicy, ProfilePolicy, ResourcePolicy
+from .resources import (
+    ConfigurationPolicy,
+    ConfigurationPolicySet,
+    ProfilePolicy,
+    ProfilePolicySet,
+    ResourcePolicy,
+    ResourcePolicySet,
+)
 
-__all__ = ["ConfigurationPolicy", "PolicyProviderError", "ProfilePolicy", "ResourcePolicy"]
+__all__ = ["ConfigurationPolicy", "ConfigurationPolicySet", "PolicyProviderError", "ProfilePolicy", "ProfilePolicySet",
+           "ResourcePolicy", "ResourcePolicySet"]

@@ -23,6 +23,7 @@ HTTP settings it does not set (CA bundle, timeout, retry budget) are the default
 | maxRetries                                   | PULUMI_POLICIES_MAX_RETRIES       |
 | retryWaitMin (seconds)                       | PULUMI_POLICIES_RETRY_WAIT_MIN    |
 | retryWaitMax (seconds)                       | PULUMI_POLICIES_RETRY_WAIT_MAX    |
+| maxConcurrency (requests a policy set sends at once, default 8) | PULUMI_POLICIES_MAX_CONCURRENCY |
 
 Values are read in the provider process (``configure()`` or at call time) and kept in this module,
 never on the provider object: that object is pickled into the Pulumi state.
@@ -55,11 +56,14 @@ _KEYS = {  # config key -> environment variable
     "maxRetries": "PULUMI_POLICIES_MAX_RETRIES",
     "retryWaitMin": "PULUMI_POLICIES_RETRY_WAIT_MIN",
     "retryWaitMax": "PULUMI_POLICIES_RETRY_WAIT_MAX",
+    "maxConcurrency": "PULUMI_POLICIES_MAX_CONCURRENCY",
 }
 SECRET_KEYS = ("nccmApiKey", "resourceManagerToken")
 CONNECTIONS = "connections"  # the stack config key of the named connections
 # What a named connection that does not set it takes from the default connection: how to talk, never to whom.
-INHERITED = ("caBundle", "insecureSkipVerify", "requestTimeout", "maxRetries", "retryWaitMin", "retryWaitMax")
+INHERITED = ("caBundle", "insecureSkipVerify", "requestTimeout", "maxRetries", "retryWaitMin", "retryWaitMax",
+             "maxConcurrency")
+DEFAULT_CONCURRENCY = 8
 
 
 class ConfigurationError(Exception):
@@ -121,6 +125,13 @@ class Connection:
         except ValueError as exc:
             raise ConfigurationError(f"{exc}: check {self.where('retryWaitMin')} and {self.where('retryWaitMax')}.") from None
 
+    def concurrency(self) -> int:
+        """How many requests a policy set's operation sends at once on this connection (at least 1)."""
+        value = int(self._number("maxConcurrency", DEFAULT_CONCURRENCY, whole=True))
+        if value < 1:
+            raise ConfigurationError(f"{self.where('maxConcurrency')} must be 1 or more (got {value}).")
+        return value
+
     def _number(self, key: str, default: float, *, whole: bool = False) -> float:
         text = self.get(key)
         if text is None:
@@ -130,7 +141,7 @@ class Connection:
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or value < 0 or (whole and not value.is_integer()):
-            what = "a whole number of retries" if whole else "a number of seconds"
+            what = "a whole number" if whole else "a number of seconds"
             raise ConfigurationError(f"{self.where(key)} must be {what}, 0 or more (got {text!r}).")
         return value
 

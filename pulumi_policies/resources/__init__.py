@@ -1,7 +1,9 @@
 """The resource classes users instantiate."""
 
 from .configuration_policy import ConfigurationPolicy
+from .policy_sets import ConfigurationPolicySet, PolicySet, ProfilePolicySet, ResourcePolicySet
 from .profile_policy import ProfilePolicy
 from .resource_policy import ResourcePolicy
 
-__all__ = ["ConfigurationPolicy", "ProfilePolicy", "ResourcePolicy"]
+__all__ = ["ConfigurationPolicy", "ConfigurationPolicySet", "PolicySet", "ProfilePolicy", "ProfilePolicySet",
+           "ResourcePolicy", "ResourcePolicySet"]
