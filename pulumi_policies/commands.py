@@ -76,6 +76,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--connection", help="list the policies of this named connection (pulumi-policies:connections in "
                                         "--stack's config) and write connection=NAME in each declaration "
                                         "(default: the default connection)")
+    p.add_argument("--as-sets", action="store_true",
+                   help="declare one policy set per kind (ResourcePolicySet...) instead of one resource per policy: "
+                        "for large estates (README, Large estates)")
     p.add_argument("--output", "-o", default="-", help="the file to write (default: standard output)")
     p.add_argument("--no-progress", action="store_true", help="no progress on standard error")
     p.set_defaults(func=cmd_export)
@@ -211,7 +214,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     program = io.StringIO()  # written out only once complete: a failed export leaves an existing file as it was
     try:
         export.export(program, args.kind, only=only, name=args.name, connection=args.connection,
-                      show_progress=not args.no_progress)
+                      show_progress=not args.no_progress, as_sets=args.as_sets)
     except (PolicyAPIError, connections.ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

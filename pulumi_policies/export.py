@@ -22,7 +22,7 @@ from . import connections
 from .client import checked_record
 from .models import field_marker, fields_with, python_names
 from .models.canonical import canonical
-from .providers import CONNECTION, SPECS, ResourceSpec
+from .providers import CONNECTION, SET_SUFFIX, SPECS, ResourceSpec
 
 _NONE = object()  # no server default (a default may be False or None)
 
@@ -111,13 +111,14 @@ def literal(value: Any, indent: int = 0) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as a literal")
 
 
-def render(found: list[Found], *, source: str = "") -> str:
-    """The program: one declaration per policy, each adopting its object with import_id."""
+def render(found: list[Found], *, source: str = "", as_sets: bool = False) -> str:
+    """The program: one declaration per policy, each adopting its object with import_id; or, `as_sets`, one
+    policy set per kind and connection holding them all (README "Large estates: policy sets")."""
     used_names: set[str] = set()
     used_idents: set[str] = set()
     modules: dict[str, set[str]] = {}
     for item in found:
-        modules.setdefault(item.spec.import_from, set()).add(item.kind)
+        modules.setdefault(item.spec.import_from, set()).add(item.kind + (SET_SUFFIX if as_sets else ""))
     imports = [f"from {module} import {', '.join(sorted(kinds))}" for module, kinds in sorted(modules.items())]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [f'"""Policies adopted by `pulumi-policies export` on {stamp}{f" from {source}" if source else ""}.',
@@ -125,6 +126,8 @@ def render(found: list[Found], *, source: str = "") -> str:
              "Run `pulumi up` once to bring them under management (no change is made on the server);",
              "from then on, edit them here like any other resource.",
              '"""', "", *(imports or ["from pulumi_policies import ResourcePolicy"]), ""]
+    if as_sets:
+        return "\n".join(lines + _sets(found))
     for item in found:
         base = _slug("-".join([*(str(item.args[f]) for f in item.spec.scope_fields), item.title]))
         name, n = base, 2
@@ -148,8 +151,29 @@ def render(found: list[Found], *, source: str = "") -> str:
     return "\n".join(lines)
 
 
+def _sets(found: list[Found]) -> list[str]:
+    groups: dict[tuple[str, str | None], list[Found]] = {}
+    for item in found:
+        groups.setdefault((item.kind, item.connection), []).append(item)
+    lines: list[str] = []
+    for (kind, connection), items in groups.items():
+        name = _slug("-".join(filter(None, [re.sub(r"(?<!^)(?=[A-Z])", "-", kind), "set", connection])))
+        lines.append(f"{_identifier(name)} = {kind}{SET_SUFFIX}(")
+        lines.append(f"    {json.dumps(name)},")
+        if connection:
+            lines.append(f"    {CONNECTION}={json.dumps(connection)},")
+        lines.append("    policies=[")
+        for item in items:
+            lines.append(f"        {literal({'import_id': item.remote_id, **item.args}, 8)},")
+        lines.append("    ],")
+        lines.append(")")
+        lines.append("")
+    return lines
+
+
 def export(out: TextIO, kinds: Iterable[str] | None = None, *, only: Mapping[str, str] | None = None,
-           name: str | None = None, connection: str | None = None, show_progress: bool = True) -> int:
+           name: str | None = None, connection: str | None = None, show_progress: bool = True,
+           as_sets: bool = False) -> int:
     """Write the program to `out`; returns how many policies it declares."""
     def progress(n: int) -> None:
         if show_progress and n % 25 == 0:
@@ -160,5 +184,5 @@ def export(out: TextIO, kinds: Iterable[str] | None = None, *, only: Mapping[str
         print(f"\rexported {len(found)} policies", file=sys.stderr, flush=True)
     current = connections.current(connection)
     source = " and ".join(dict.fromkeys(u for u in (current.get("nccmUrl"), current.get("resourceManagerUrl")) if u))
-    out.write(render(found, source=source))
+    out.write(render(found, source=source, as_sets=as_sets))
     return len(found)

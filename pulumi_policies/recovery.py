@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,8 @@ from typing import Any
 from pulumi import automation as auto
 
 from . import backends, connections
-from .providers import PROVIDERS, PolicyProvider
+from .providers import CONNECTION, PROVIDERS, SET_PROVIDERS, PolicyProvider
+from .providers.sets import IDS, ITEMS
 from .providers.specs import TYPE_PREFIX
 
 
@@ -91,6 +93,43 @@ def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: Set[
         out.append(PendingCreate(resource["urn"].rsplit("::", 1)[-1], resource, provider, scope,
                                  provider.spec.remote(scope).find(inputs)))
     return out
+
+
+def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]], resources: list[dict[str, Any]]) -> list[str]:
+    """Record in `resources` the policies that a dead create or update of a policy set made: each item of its
+    pending inputs that the set's state does not hold, found on the server by its natural key (as a pending
+    create of a single policy is, above). Returns their names, ``<set>[<key>]``."""
+    ops = [op.get("resource") or {} for op in pending if op.get("type") in ("creating", "updating")]
+    ops = [r for r in ops if r.get("type", "").removeprefix(TYPE_PREFIX) in SET_PROVIDERS]
+    if not ops:
+        return []
+    connections.configure_from_stack(stack)
+    by_urn = {r["urn"]: r for r in resources}
+    adopted: list[str] = []
+    for resource in ops:
+        provider = SET_PROVIDERS[resource["type"].removeprefix(TYPE_PREFIX)]()
+        spec, item = provider.spec, provider.item()
+        inputs = resource.get("inputs") or {}
+        connection = inputs.get(CONNECTION)
+        recorded = by_urn.get(resource["urn"])
+        if recorded is None:
+            recorded = {**resource, "id": f"{provider.kind.lower()}-{uuid.uuid4().hex[:16]}",
+                        "outputs": {ITEMS: {}, IDS: {}, "__provider": inputs.get("__provider"),
+                                    **({CONNECTION: connection} if connection is not None else {})}}
+            resources.append(recorded)
+            by_urn[resource["urn"]] = recorded
+        outputs = recorded.setdefault("outputs", {})
+        items, ids = outputs.setdefault(ITEMS, {}), outputs.setdefault(IDS, {})
+        for key, values in (inputs.get(ITEMS) or {}).items():
+            if key in ids or not isinstance(values, dict):
+                continue
+            scope = spec.scope_of({**values, CONNECTION: connection})
+            found = spec.remote(scope).find(values)
+            if found is not None:
+                items[key] = {k: v for k, v in item.outputs(found, scope).items() if k != CONNECTION}
+                ids[key] = spec.pulumi_id(scope, str(found["id"]))
+                adopted.append(f"{resource['urn'].rsplit('::', 1)[-1]}[{key}]")
+    return adopted
 
 
 def _parses(path: Path) -> bool:
@@ -188,6 +227,7 @@ def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str,
         resources.append({**create.resource, "id": create.provider.spec.pulumi_id(create.scope, create.found["id"]),
                           "outputs": outputs})
         report.adopted.append(create.name)
+    report.adopted += adopt_set_items(stack, pending, resources)
     deployment["resources"] = resources
     deployment["pending_operations"] = []
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))

@@ -19,7 +19,8 @@ from pydantic import BaseModel
 
 from .models import field_flag
 from .models.canonical import aligned, alternatives, canonical, is_model, matches
-from .providers import SPECS, TYPE_PREFIX, UNKNOWN
+from .providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, UNKNOWN
+from .providers.sets import ITEMS
 
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
        "delete-replaced": "replace", "delete": "delete", "import": "create", "read": None, "same": None,
@@ -185,23 +186,40 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
             new = {}
         if op == "create":
             old = {}
-        spec = SPECS.get(kind)
-        model = spec.args_model if spec else None
-        if model is not None:  # a member the program names and the server recorded with the id it filled in: the same
-            old = aligned(model, new, old)
-        title = (spec.title(new, old) if spec else None) or resource
-        change = PolicyChange(op, kind, resource, title,
-                              replace_reasons=list(step.get("replaceReasons") or []))
-        for name in sorted(set(old) | set(new)):
-            if old.get(name) == new.get(name) or _same(model, name, old, new, op):
-                continue
-            if model is not None and name in model.model_fields and field_flag(model, name, "items") \
-                    and all(_itemised(v) for v in (old.get(name), new.get(name))):
-                change.items.extend(_item_changes(model, name, old.get(name), new.get(name)))
-            else:
-                change.fields.append((name, old.get(name), new.get(name)))
-        changes[urn] = change
+        if kind in SET_PROVIDERS:  # a policy set: one change per policy it creates, updates or deletes
+            spec = SET_PROVIDERS[kind].item.spec
+            olds, news = (v.get(ITEMS) if isinstance(v.get(ITEMS), dict) else {} for v in (old, new))
+            for key in [*news, *(k for k in olds if k not in news)]:
+                item_op = "create" if key not in olds else "delete" if key not in news else \
+                    "replace" if op == "replace" else "update"  # a set moved to another connection: all of it
+                change = _policy_change(item_op, spec.kind, f"{resource}[{key}]", olds.get(key) or {},
+                                        news.get(key) or {}, list(step.get("replaceReasons") or []))
+                if change.fields or change.items or item_op != "update":
+                    changes[f"{urn}[{key}]"] = change
+            continue
+        changes[urn] = _policy_change(op, kind, resource, old, new, list(step.get("replaceReasons") or []))
     return list(changes.values())
+
+
+def _policy_change(op: str, kind: str, resource: str, old: dict[str, Any], new: dict[str, Any],
+                   replace_reasons: list[str]) -> PolicyChange:
+    """One policy's change: every field that differs old -> new, and the items of itemised fields."""
+    old, new = ({k: v for k, v in values.items() if k not in IGNORED} for values in (old, new))
+    spec = SPECS.get(kind)
+    model = spec.args_model if spec else None
+    if model is not None:  # a member the program names and the server recorded with the id it filled in: the same
+        old = aligned(model, new, old)
+    title = (spec.title(new, old) if spec else None) or resource
+    change = PolicyChange(op, kind, resource, title, replace_reasons=replace_reasons)
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) == new.get(name) or _same(model, name, old, new, op):
+            continue
+        if model is not None and name in model.model_fields and field_flag(model, name, "items") \
+                and all(_itemised(v) for v in (old.get(name), new.get(name))):
+            change.items.extend(_item_changes(model, name, old.get(name), new.get(name)))
+        else:
+            change.fields.append((name, old.get(name), new.get(name)))
+    return change
 
 
 def _itemised(value: Any) -> bool:

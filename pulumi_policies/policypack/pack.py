@@ -33,7 +33,7 @@ from pulumi_policy import (
 )
 
 from ..providers import TYPE_PREFIX
-from .rules import RULES, Rule, normalise
+from .rules import RULES, Rule, policies_of
 
 PACK_NAME = "pulumi-policies-guardrails"
 
@@ -45,10 +45,10 @@ def _config(rule: Rule, args: Any) -> dict[str, Any]:
 
 def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type.removeprefix(TYPE_PREFIX) not in rule.kinds():
-            return
-        for message in rule.check(normalise(args.resource_type, args.name, args.props), _config(rule, args)):
-            report_violation(message, args.urn)
+        for policy in policies_of(args.resource_type, args.name, args.props):
+            if policy.kind in rule.kinds():
+                for message in rule.check(policy, _config(rule, args)):
+                    report_violation(message, args.urn)
 
     return ResourceValidationPolicy(name=rule.name, description=rule.description, validate=validate,
                                     enforcement_level=_level(rule), config_schema=_schema(rule))
@@ -56,8 +56,8 @@ def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
 
 def _stack_policy(rule: Rule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        ours = [normalise(r.resource_type, r.name, r.props) for r in args.resources
-                if r.resource_type.startswith(TYPE_PREFIX)]
+        ours = [p for r in args.resources if r.resource_type.startswith(TYPE_PREFIX)
+                for p in policies_of(r.resource_type, r.name, r.props)]
         for message in rule.check(ours, _config(rule, args)):
             report_violation(message, None)  # no urn: a violation of the stack
 

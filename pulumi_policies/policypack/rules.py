@@ -19,7 +19,8 @@ from typing import Any
 
 from ..models import fields_with
 from ..models.canonical import canonical, python_keys
-from ..providers import SPECS, TYPE_PREFIX, ResourceSpec
+from ..providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, ResourceSpec
+from ..providers.sets import ITEMS, item_key, items_of
 
 # Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.
 PROBES = ("x", "because", "n/a", "1234", "fix it", "-")
@@ -92,6 +93,20 @@ def normalise(kind: str, name: str, props: Mapping[str, Any]) -> Policy:
     """Inputs as a rule sees them: Python names (camelCase aliases accepted), engine fields dropped."""
     kind = kind.removeprefix(TYPE_PREFIX)
     return Policy(kind, name, _Props(props, SPECS.get(kind)))
+
+
+def policies_of(kind: str, name: str, props: Mapping[str, Any]) -> list[Policy]:
+    """The policies a resource declares: itself, or each policy of a set (named ``<set>[<key>]``), so that every
+    rule holds for a policy whichever form declares it."""
+    kind = kind.removeprefix(TYPE_PREFIX)
+    if kind not in SET_PROVIDERS:
+        return [normalise(kind, name, props)]
+    spec = SET_PROVIDERS[kind].item.spec
+    raw = props.get(ITEMS)
+    keyed = raw if isinstance(raw, Mapping) else {
+        item_key(spec, dict(item)) or f"#{index}": item for index, item in enumerate(items_of(raw) or [])
+        if isinstance(item, Mapping)}
+    return [normalise(spec.kind, f"{name}[{key}]", item) for key, item in keyed.items() if isinstance(item, Mapping)]
 
 
 def is_production(policy: Policy, config: Mapping[str, Any]) -> bool:
