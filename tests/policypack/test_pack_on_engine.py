@@ -44,8 +44,14 @@ def test_mandatory_violation_fails_up_and_creates_nothing(server, make_stack, tm
     server.admin.clear_requests()
     # `pulumi up` previews first (no --skip-preview): a mandatory violation stops it before any change.
     # The engine stops at its first mandatory violation: one offender per attempt.
+    # in a policy set, each policy is held to every rule, named by its set and key
+    in_a_set = {"type": "ResourcePolicySet", "name": "estate",
+                "args": {"policies": [{"name": "ok", "resource": "db", "members": {"tags": [{"name": "sre"}]}},
+                                      nobody["args"]]}}
     for offender, phrases in ((nobody, ["active-policy-needs-members", "ResourcePolicy 'nobody' is active but grants nobody"]),
-                              (prod, ["production-access-needs-approval", "ProfilePolicy 'prod' allows access to production"])):
+                              (prod, ["production-access-needs-approval", "ProfilePolicy 'prod' allows access to production"]),
+                              (in_a_set, ["active-policy-needs-members",
+                                          "ResourcePolicy 'estate[nobody]' is active but grants nobody"])):
         ps.declare(offender, fine)
         proc = ps.stack.pulumi("up", "--yes", "--policy-pack", str(PACK), check=False)
         text = proc.stdout + proc.stderr
