@@ -188,7 +188,7 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
             old = {}
         if kind in SET_PROVIDERS:  # a policy set: one change per policy it creates, updates or deletes
             spec = SET_PROVIDERS[kind].item.spec
-            olds, news = (v.get(ITEMS) if isinstance(v.get(ITEMS), dict) else {} for v in (old, new))
+            olds, news = (_items_by_key(v) for v in (old, new))
             for key in [*news, *(k for k in olds if k not in news)]:
                 item_op = "create" if key not in olds else "delete" if key not in news else \
                     "replace" if op == "replace" else "update"  # a set moved to another connection: all of it
@@ -220,6 +220,12 @@ def _policy_change(op: str, kind: str, resource: str, old: dict[str, Any], new: 
         else:
             change.fields.append((name, old.get(name), new.get(name)))
     return change
+
+
+def _items_by_key(inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A policy set's recorded items, by key (none where they are not known yet)."""
+    items = inputs.get(ITEMS)
+    return {str(k): v for k, v in items.items() if isinstance(v, dict)} if isinstance(items, dict) else {}
 
 
 def _itemised(value: Any) -> bool:

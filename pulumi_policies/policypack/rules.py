@@ -103,10 +103,13 @@ def policies_of(kind: str, name: str, props: Mapping[str, Any]) -> list[Policy]:
         return [normalise(kind, name, props)]
     spec = SET_PROVIDERS[kind].item.spec
     raw = props.get(ITEMS)
-    keyed = raw if isinstance(raw, Mapping) else {
-        item_key(spec, dict(item)) or f"#{index}": item for index, item in enumerate(items_of(raw) or [])
-        if isinstance(item, Mapping)}
-    return [normalise(spec.kind, f"{name}[{key}]", item) for key, item in keyed.items() if isinstance(item, Mapping)]
+    out = []
+    for index, item in enumerate(items_of(raw) or []):
+        if isinstance(item, Mapping):
+            policy = normalise(spec.kind, "", item)  # Python names: the key's fields read as the provider keys them
+            key = item_key(spec, {f: policy.get(f) for f in (*spec.scope_fields, *spec.natural_key)}) or f"#{index}"
+            out.append(Policy(spec.kind, f"{name}[{key}]", policy.props))
+    return out
 
 
 def is_production(policy: Policy, config: Mapping[str, Any]) -> bool:

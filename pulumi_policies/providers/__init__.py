@@ -51,7 +51,7 @@ for _spec in list(SPECS.values()):
     set_provider_class(_spec)
 
 __all__ = [
-    "CONNECTION", "PROVIDERS", "SET_PROVIDERS", "SET_SUFFIX", "SPECS", "TYPE_MODULE", "TYPE_PREFIX", "UNKNOWN", "PolicyProvider", "PolicyProviderError",
-    "PolicySetProvider", "ResourceSpec", "item_spec",
-    "provider_class", "register", "set_provider_class",
+    "CONNECTION", "PROVIDERS", "SET_PROVIDERS", "SET_SUFFIX", "SPECS", "TYPE_MODULE", "TYPE_PREFIX", "UNKNOWN",
+    "PolicyProvider", "PolicyProviderError", "PolicySetProvider", "ResourceSpec", "item_spec", "provider_class",
+    "register", "set_provider_class",
 ]

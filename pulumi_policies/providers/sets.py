@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from pulumi.dynamic import (
@@ -39,9 +40,10 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 
 from .. import connections
-from .engine import IMPORT_ID, UNKNOWN, PolicyProvider, PolicyProviderError, _contains_unknown, _user_props
+from .engine import IMPORT_ID, PolicyProvider, PolicyProviderError, _contains_unknown, _user_props
 from .specs import CONNECTION, ResourceSpec
 
 SET_SUFFIX = "Set"  # a set's kind: its items' kind + "Set" (ResourcePolicySet holds ResourcePolicy items)
@@ -106,7 +108,7 @@ class PolicySetProvider(ResourceProvider):
     def _label(self, key: str) -> str:
         return f"{self.kind}.{ITEMS}[{key!r}]"
 
-    def _run(self, connection: str | None, work: dict[str, Callable[[], T]]) -> tuple[dict[str, T], dict[str, Exception]]:
+    def _run(self, connection: str | None, work: Mapping[str, Callable[[], T]]) -> tuple[dict[str, T], dict[str, Exception]]:
         """Run each piece of work (by item key) side by side, within the connection's slots; results and failures."""
         slots = _slots_for(connection)
 
@@ -143,8 +145,7 @@ class PolicySetProvider(ResourceProvider):
     def _undo(self, connection: str | None, made: dict[str, CreateResult]) -> tuple[list[str], dict[str, str]]:
         """Delete what a failed operation created; which keys were deleted, and which are left (key -> id)."""
         item = self.item()
-        work = {k: (lambda r=r: item.delete(str(r.id), self._on(connection, dict(r.outs or {}))))
-                for k, r in made.items()}
+        work = {k: partial(item.delete, str(r.id), self._on(connection, dict(r.outs or {}))) for k, r in made.items()}
         _, failed = self._run(connection, work)
         return [k for k in made if k not in failed], {k: str(made[k].id) for k in failed}
 
@@ -223,8 +224,7 @@ class PolicySetProvider(ResourceProvider):
         connection = inputs.get(CONNECTION)
         items: dict[str, dict[str, Any]] = inputs.get(ITEMS) or {}
         item = self.item()
-        made, failed = self._run(connection, {k: (lambda v=v: item.create(self._on(connection, v)))
-                                              for k, v in items.items()})
+        made, failed = self._run(connection, {k: partial(item.create, self._on(connection, v)) for k, v in items.items()})
         if failed:
             raise self._error("create", failed, len(items), *self._undo(connection, self._created(made, items)))
         return CreateResult(f"{self.kind.lower()}-{uuid.uuid4().hex[:16]}", self._outputs(connection, made))
@@ -249,7 +249,7 @@ class PolicySetProvider(ResourceProvider):
         old_items: dict[str, Any] = props.get(ITEMS) or {}
         ids: dict[str, str] = props.get(IDS) or {}
         item = self.item()
-        read, failed = self._run(connection, {k: (lambda k=k: item.read(ids[k], self._on(connection, old_items.get(k, {}))))
+        read, failed = self._run(connection, {k: partial(item.read, ids[k], self._on(connection, old_items.get(k, {})))
                                               for k in ids})
         if failed:
             raise self._error("read", failed, len(ids), [], {})
@@ -272,7 +272,7 @@ class PolicySetProvider(ResourceProvider):
         ids: dict[str, str] = olds.get(IDS) or {}
         item = self.item()
         gone = {k: i for k, i in ids.items() if k not in new_items}
-        _, failed = self._run(connection, {k: (lambda k=k: item.delete(gone[k], self._on(connection, old_items.get(k, {}))))
+        _, failed = self._run(connection, {k: partial(item.delete, gone[k], self._on(connection, old_items.get(k, {})))
                                            for k in gone})
         if failed:  # the state keeps the set as it was: the next run deletes again (what is gone already, succeeds)
             raise self._error("update", failed, len(gone), [], {})
@@ -282,11 +282,11 @@ class PolicySetProvider(ResourceProvider):
         for key, new in new_items.items():
             if key not in ids:
                 creates[key] = new
-                work[key] = lambda v=new: item.create(self._on(connection, v))
+                work[key] = partial(item.create, self._on(connection, new))
                 continue
             old = self._on(connection, old_items.get(key, {}))
             if item.diff(ids[key], old, self._on(connection, new)).changes:
-                work[key] = lambda k=key, o=old, n=new: CreateResult(ids[k], item.update(ids[k], o, self._on(connection, n)).outs)
+                work[key] = partial(self._updated, item, ids[key], old, self._on(connection, new))
             else:
                 result[key] = CreateResult(ids[key], old_items.get(key, {}))
         done, failed = self._run(connection, work)
@@ -295,6 +295,10 @@ class PolicySetProvider(ResourceProvider):
             raise self._error("update", failed, len(work) + len(gone), *self._undo(connection, self._created(made, creates)))
         return UpdateResult(self._outputs(connection, {**result, **done}))
 
+    @staticmethod
+    def _updated(item: PolicyProvider, pulumi_id: str, olds: dict[str, Any], news: dict[str, Any]) -> CreateResult:
+        return CreateResult(pulumi_id, item.update(pulumi_id, olds, news).outs)
+
     # -- delete ------------------------------------------------------------------------------------
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         props = _user_props(props)
@@ -302,7 +306,7 @@ class PolicySetProvider(ResourceProvider):
         old_items: dict[str, Any] = props.get(ITEMS) or {}
         ids: dict[str, str] = props.get(IDS) or {}
         item = self.item()
-        _, failed = self._run(connection, {k: (lambda k=k: item.delete(ids[k], self._on(connection, old_items.get(k, {}))))
+        _, failed = self._run(connection, {k: partial(item.delete, ids[k], self._on(connection, old_items.get(k, {})))
                                            for k in ids})
         if failed:
             raise self._error("delete", failed, len(ids), [], {})  # the set stays in the state: run destroy again

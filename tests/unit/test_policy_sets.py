@@ -1,0 +1,92 @@
+"""Policy sets' check, diff, review report and policy-pack view, called directly (no engine, no server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policies.policypack.rules import policies_of
+from pulumi_policies.providers import SET_PROVIDERS
+from pulumi_policies.providers.engine import UNKNOWN
+from pulumi_policies.providers.sets import IDS, ITEMS
+from pulumi_policies.report import build_report
+
+RPS, PPS, CPS = (SET_PROVIDERS[k]() for k in ("ResourcePolicySet", "ProfilePolicySet", "ConfigurationPolicySet"))
+
+
+def reasons(provider: Any, news: dict[str, Any]) -> list[str]:
+    return [f.reason for f in provider.check({}, news).failures]
+
+
+def test_items_are_checked_by_their_kind_and_keyed_by_natural_key():
+    result = PPS.check({}, {ITEMS: [{"profile_id": "p1", "name": "a", "resourceLabels": {"env": ["b", "a"]}},
+                                    {"profile_id": "p2", "name": "a"}]})
+    assert result.failures == []
+    assert result.inputs == {ITEMS: {"p1/a": {"profile_id": "p1", "name": "a", "resource_labels": {"env": ["a", "b"]}},
+                                     "p2/a": {"profile_id": "p2", "name": "a"}}}
+    cps = CPS.check({}, {ITEMS: [{"policyid": "x", "organization": "acme"}]}).inputs[ITEMS]
+    assert list(cps) == ["x/acme"]
+    # the keyed form a state records (what a rollback re-declares) checks to the same
+    assert PPS.check({}, result.inputs).inputs == result.inputs
+
+
+def test_failures_name_the_set_the_item_and_the_field():
+    found = reasons(RPS, {ITEMS: [{"name": "ok"}, {"name": "bad", "access_type": "Sometimes"}, {"name": "ok"},
+                                  {"name": "c", "connection": "prod"}, "nonsense"], "colour": "red"})
+    assert any(r.startswith("ResourcePolicySet.policies['bad'].access_type:") for r in found), found
+    assert "ResourcePolicySet.policies[0] and [2] are both ResourcePolicy (name 'ok'): a set holds each policy once" in found
+    assert any("policies[3].connection: the items of a set live on the set's connection" in r for r in found)
+    assert any("policies[4] must be the arguments of a ResourcePolicy (got str)" in r for r in found)
+    assert any("unknown argument 'colour'" in r for r in found)
+    assert reasons(RPS, {ITEMS: "all of them"}) == ["ResourcePolicySet.policies must be a list of ResourcePolicy "
+                                                    "arguments (got str)"]
+
+
+def test_unknown_values_wait_for_apply():
+    assert RPS.check({}, {ITEMS: UNKNOWN}).inputs == {ITEMS: UNKNOWN}
+    result = RPS.check({}, {ITEMS: [{"name": UNKNOWN, "description": "d"}, {"name": "b", "description": UNKNOWN}]})
+    assert result.failures == []
+    assert set(result.inputs[ITEMS]) == {"#0", "b"}
+    assert RPS.diff("id", {ITEMS: {}, IDS: {}}, result.inputs).changes is not False
+
+
+def outputs(items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A set's outputs as a server would have made them (server defaults filled in)."""
+    defaults = {"is_active": True, "is_draft": False, "is_read_only": False, "access_type": "Allow",
+                "consumer": "resourcemanager"}
+    return {ITEMS: {k: {**defaults, **v, "policy_id": f"id-{k}"} for k, v in items.items()},
+            IDS: {k: f"id-{k}" for k in items}}
+
+
+def test_diff_is_per_item_and_never_perpetual():
+    news = RPS.check({}, {ITEMS: [{"name": "a", "description": "x"}, {"name": "b"}]}).inputs
+    olds = outputs({"a": {"name": "a", "description": "x"}, "b": {"name": "b"}})
+    assert RPS.diff("id", olds, news).changes is False  # server defaults are no change
+    edited = RPS.check({}, {ITEMS: [{"name": "a", "description": "y"}, {"name": "b"}]}).inputs
+    changed = RPS.diff("id", olds, edited)
+    # "unknown": the engine then shows its own detailed diff of the inputs, per item and field
+    assert changed.changes is None and changed.replaces == []
+    fewer = RPS.check({}, {ITEMS: [{"name": "a", "description": "x"}]}).inputs
+    assert RPS.diff("id", olds, fewer).changes is None
+    moved = RPS.diff("id", {**olds, "connection": "prod"}, news)
+    assert moved.changes is True and moved.replaces == ["connection"]
+
+
+def test_the_review_report_shows_one_change_per_policy():
+    urn = "urn:pulumi:dev::p::pulumi-python:dynamic/pulumi_policies:ResourcePolicySet::estate"
+    old = {ITEMS: {"a": {"name": "a", "description": "x"}, "b": {"name": "b"}, "c": {"name": "c"}}}
+    new = {ITEMS: {"a": {"name": "a", "description": "y"}, "b": {"name": "b"}, "d": {"name": "d"}}}
+    preview = {"steps": [{"op": "update", "urn": urn, "oldState": {"inputs": old}, "newState": {"inputs": new}}]}
+    changes = {(c.op, c.kind, c.resource, c.title): c for c in build_report(preview)}
+    assert set(changes) == {("update", "ResourcePolicy", "estate[a]", "a"), ("create", "ResourcePolicy", "estate[d]", "d"),
+                            ("delete", "ResourcePolicy", "estate[c]", "c")}
+    assert changes[("update", "ResourcePolicy", "estate[a]", "a")].fields == [("description", "x", "y")]
+
+
+def test_the_policy_pack_sees_each_policy_of_a_set():
+    listed = policies_of("pulumi-python:dynamic/pulumi_policies:ProfilePolicySet", "team",
+                         {ITEMS: [{"profile_id": "p", "name": "a"}, {"profileId": "p", "name": "b"}]})
+    assert [(p.kind, p.name, p.get("profile_id")) for p in listed] == [("ProfilePolicy", "team[p/a]", "p"),
+                                                                       ("ProfilePolicy", "team[p/b]", "p")]
+    keyed = policies_of("ResourcePolicySet", "estate", {ITEMS: {"a": {"name": "a"}}})
+    assert [(p.label, p.get("name")) for p in keyed] == [("ResourcePolicy 'estate[a]'", "a")]
+    assert [p.label for p in policies_of("ResourcePolicy", "one", {"name": "one"})] == ["ResourcePolicy 'one'"]
