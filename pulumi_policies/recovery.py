@@ -12,6 +12,8 @@ Whether each of those creates landed on the server only the server can say, so `
 2. for each pending create of this package's resources, looks the object up by its natural key
    (name in its scope; NCCM policyid + organization) and, if it is there, records it in the state as
    that resource (adoption, as ``import_id`` does); if it is not, the create never landed;
+   A policy set's pending create or update is handled item by item: each item of its new inputs that the set's
+   state does not hold is looked up the same way and, if it is there, recorded in the set (adopt_set_items);
 3. clears the pending operations and runs ``pulumi refresh``, so the state says what the server holds.
 
 The next ``pulumi up`` then converges to the program: no duplicate (a landed create is adopted, not

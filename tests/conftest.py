@@ -21,7 +21,8 @@ LONGEST_FIRST = ["e2e/test_postgres_backend.py",     # 141 s
                  "e2e/test_multi_tenant.py",         # 78-90
                  "reliability/test_faults.py",       # 62-66
                  "e2e/test_lifecycle.py",            # 64 (three server profiles in one stack)
-                 "e2e/test_examples.py"]             # 56
+                 "e2e/test_examples.py",             # 56
+                 "e2e/test_policy_sets.py"]          # 29
 ENGINE_DIRS = ["e2e", "reliability", "policypack", "bootstrap"]
 
 

@@ -115,3 +115,37 @@ def test_kill_9_mid_fast_up_then_fast_up_adopts_what_it_made(server, make_stack,
     assert_server_holds_exactly(server.admin.dump(), items)  # adopted, not duplicated, at the declared values
     assert ps.stack.changes() == {}
     assert not kept.exists(), "a successful `up --fast` removes the journal: the state records everything now"
+
+
+def as_sets(items: list[dict]) -> list[dict]:
+    kinds: dict[str, list[dict]] = {}
+    for item in items:
+        kinds.setdefault(item["type"], []).append(item["args"])
+    return [{"type": f"{kind}Set", "name": kind.lower(), "args": {"policies": args}} for kind, args in kinds.items()]
+
+
+@pytest.mark.slow
+def test_kill_9_mid_set_update_then_recover(server, make_stack, tmp_path):
+    """A policy set's update sends its items side by side inside one engine step: killed, the state's pending
+    update knows none of the items it created. `recover` adopts them by natural key; `up` finishes the job."""
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*as_sets(declared(DEPLOYED, "v1"))).stack.up()
+    items = declared(UPDATED, "v2")
+    ps.declare(*as_sets(items))
+    server.admin.set_faults([{"kind": "latency", "method": "POST|PUT|PATCH", "latency_ms": 300}])
+    kill_after(ps, server, 30)
+    server.admin.clear_faults()
+    time.sleep(1)  # writes the server took before the kill are done
+    known = {str(i).rsplit("/", 1)[-1] for r in ps.stack.resources("Set") for i in r["outputs"]["ids"].values()}
+    unknown = {str(p["id"]) for k, v in server.admin.dump().items() if k != "profiles" for p in v} - known
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "recover", "--stack", ps.stack.name,
+                           "--cwd", str(ps.stack.project_dir)], env=ps.stack.env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    # every policy the dead update made and the state does not know of is adopted, each once
+    adopted = next((line.split(": ", 1)[1].split(", ") for line in proc.stdout.splitlines()
+                    if "adopted (created before the crash)" in line), [])
+    assert len(adopted) == len(unknown), proc.stdout
+    ps.stack.up()
+    assert_server_holds_exactly(server.admin.dump(), items)  # no duplicate, no orphan, declared values
+    assert ps.stack.changes() == {}
