@@ -304,10 +304,44 @@ def previous_checkpoint(stack_name: str, work_dir: str | os.PathLike[str],
                 raise RollbackError(f"stack {stack_name!r} has {len(good)} successful update(s); there is no "
                                     "earlier state to return to")
             chosen = good[-wanted]
-        checkpoint = json.loads(store.read(chosen) or b"{}")
+        deployment = _latest(store, chosen)
+        outputs_from = _outputs_source(updates, chosen, folder, keys)
+        if outputs_from != chosen:
+            recorded = _stack_outputs(_latest(store, outputs_from))
+            for resource in deployment.get("resources") or []:
+                if resource.get("type") == "pulumi:pulumi:Stack" and recorded is not None:
+                    resource["outputs"] = recorded
     except backends.StoreError as exc:
         raise RollbackError(str(exc)) from exc
-    return chosen.rsplit("/", 1)[-1], (checkpoint.get("checkpoint") or {}).get("latest") or {}
+    return chosen.rsplit("/", 1)[-1], deployment
+
+
+def _latest(store: Any, key: str) -> dict[str, Any]:
+    checkpoint = json.loads(store.read(key) or b"{}")
+    return dict((checkpoint.get("checkpoint") or {}).get("latest") or {})
+
+
+def _outputs_source(updates: list[tuple[dict[str, Any], str]], chosen: str, folder: str, keys: set[str]) -> str:
+    """The checkpoint whose stack outputs `chosen` stands for. A rollback's own update declares resources only and
+    puts the outputs back afterwards (_restore_outputs, an import the history does not record), so its checkpoint
+    stands for the outputs of the state it returned to: the checkpoint its message names, or, for
+    ``up --rollback-on-failure``, the last successful update before the failed one."""
+    seen: set[str] = set()
+    while chosen not in seen:
+        seen.add(chosen)
+        index = next((i for i, (_, key) in enumerate(updates) if key == chosen), None)
+        message = (updates[index][0].get("message") or "") if index is not None else ""
+        if index is None or not message.startswith(MARK):
+            return chosen
+        aimed = f"{folder}/{message.removeprefix(MARK).strip()}"
+        earlier = [key for entry, key in updates[:index] if entry.get("result") == "succeeded"]
+        if aimed in keys:
+            chosen = aimed
+        elif earlier:
+            chosen = earlier[-1]
+        else:
+            return chosen
+    return chosen
 
 
 def rollback(stack_name: str, work_dir: str | os.PathLike[str], *, skip: Iterable[str] = (),

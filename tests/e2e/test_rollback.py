@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pulumi_policies import rollback
-from tests.support.policies import comparable, new_policy_stack
+from tests.support.policies import as_sets, comparable, new_policy_stack
 
 
 def declared(version: str, extra: bool) -> list[dict[str, Any]]:
@@ -96,3 +96,24 @@ def test_rollback_reports_what_it_cannot_restore_and_continues_with_skip(server,
     report = rollback.rollback(ps.stack.name, ps.stack.project_dir, env=ps.stack.env, skip=left)
     assert report.ok, report.text()
     assert set(report.skipped) == left
+
+
+def test_policy_sets_roll_back_like_single_policies(server, make_stack, tmp_path):
+    """A failed update of three policy sets, rolled back; then a good one, undone by `rollback`."""
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*as_sets(declared("v1", extra=False))).stack.up()
+    before, outputs = server.admin.dump(), ps.stack.outputs()
+    ps.declare(*as_sets(declared("v2", extra=True)))
+    server.admin.set_faults([{"kind": "error", "status": 400, "method": "POST|PUT|PATCH", "after": 4, "count": 1}])
+    ok, report = rollback.up_with_rollback(ps.stack.name, ps.stack.project_dir, env=ps.stack.env)
+    assert not ok and report is not None and report.ok, report and report.text()
+    assert comparable(server.admin.dump()) == comparable(before)
+    assert ps.stack.outputs() == outputs
+    server.admin.clear_faults()
+    ps.stack.up()
+    assert comparable(server.admin.dump()) != comparable(before)
+    # the update before this one was the rollback's own: the outputs it stands for are the ones it put back
+    report = rollback.rollback(ps.stack.name, ps.stack.project_dir, env=ps.stack.env)
+    assert report.ok, report.text()
+    assert comparable(server.admin.dump()) == comparable(before)
+    assert ps.stack.outputs() == outputs

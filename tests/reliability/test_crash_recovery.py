@@ -18,7 +18,7 @@ import pytest
 
 from pulumi_policies import journal
 from tests.support.engine import ENGINE_BIN, kill_tree
-from tests.support.policies import assert_server_holds_exactly, new_policy_stack
+from tests.support.policies import as_sets, assert_server_holds_exactly, new_policy_stack
 from tests.support.policies import mixed_policies as declared
 
 DEPLOYED, UPDATED = 25, 50  # 25 policies deployed; the update changes them and adds 25 more
@@ -115,13 +115,6 @@ def test_kill_9_mid_fast_up_then_fast_up_adopts_what_it_made(server, make_stack,
     assert_server_holds_exactly(server.admin.dump(), items)  # adopted, not duplicated, at the declared values
     assert ps.stack.changes() == {}
     assert not kept.exists(), "a successful `up --fast` removes the journal: the state records everything now"
-
-
-def as_sets(items: list[dict]) -> list[dict]:
-    kinds: dict[str, list[dict]] = {}
-    for item in items:
-        kinds.setdefault(item["type"], []).append(item["args"])
-    return [{"type": f"{kind}Set", "name": kind.lower(), "args": {"policies": args}} for kind, args in kinds.items()]
 
 
 @pytest.mark.slow

@@ -169,6 +169,14 @@ def mixed_policies(n: int, release: str = "v1") -> list[dict[str, Any]]:
     return items
 
 
+def as_sets(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same policies declared as one policy set per kind (named after the kind, lower case)."""
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        kinds.setdefault(item["type"], []).append(item["args"])
+    return [{"type": f"{kind}Set", "name": kind.lower(), "args": {"policies": args}} for kind, args in kinds.items()]
+
+
 def assert_server_holds_exactly(dump: dict[str, list[dict[str, Any]]], items: list[dict[str, Any]]) -> None:
     """Every declared object once, with its declared fields; nothing else."""
     keys = {"ConfigurationPolicy": Counter((p["policyid"], p["organization"]) for p in dump["configuration_policies"]),
