@@ -52,8 +52,11 @@ def export_env(server) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("server", SERVER_PROFILES, indirect=True)
-def test_export_then_up_adopts_everything_with_no_change(server, make_stack, tmp_path):
+# Each server profile once; the documented one as one resource per policy, the others as policy sets (the
+# listings read are the same for both forms; what differs is the program written and how the engine adopts it).
+@pytest.mark.parametrize("server,as_sets", [(p, p != SERVER_PROFILES[0]) for p in SERVER_PROFILES],
+                         indirect=["server"])
+def test_export_then_up_adopts_everything_with_no_change(server, as_sets, make_stack, tmp_path):
     seed(server)
     before = json.dumps(server.admin.dump(), sort_keys=True)
     server.admin.clear_requests()
@@ -62,15 +65,15 @@ def test_export_then_up_adopts_everything_with_no_change(server, make_stack, tmp
     ps = new_policy_stack(make_stack, server, tmp_path / "project")
     program = ps.stack.project_dir / "__main__.py"
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "export", "-o", str(program)],
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "export", "-o", str(program),
+                           *(["--as-sets"] if as_sets else [])], env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     calls = server.admin.requests()["total"]
     total = sum(N_EACH.values())
     print(f"\nexport of {total} policies ({server.state.behaviour.profile}): {seconds:.2f} s, {calls} HTTP calls")
     code = program.read_text()
-    assert code.count("import_id=") == total
+    assert code.count('"import_id": ' if as_sets else "import_id=") == total
     assert server.nccm_api_key not in code and server.rm_token not in code
 
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--line-length", "120", str(program)],
@@ -82,7 +85,11 @@ def test_export_then_up_adopts_everything_with_no_change(server, make_stack, tmp
     ps.stack.up(extra_env={"PULUMI_SKIP_CHECKPOINTS": "true"})
     assert json.dumps(server.admin.dump(), sort_keys=True) == before  # byte for byte
     assert ps.stack.changes() == {}
-    assert len(ps.stack.resources("pulumi_policies:ProfilePolicy")) == N_EACH["ProfilePolicy"]
+    if as_sets:
+        sets = {r["type"].rsplit(":", 1)[-1]: len(r["outputs"]["ids"]) for r in ps.stack.resources("PolicySet")}
+        assert sets == {f"{kind}Set": n for kind, n in N_EACH.items()}
+    else:
+        assert len(ps.stack.resources("pulumi_policies:ProfilePolicy")) == N_EACH["ProfilePolicy"]
 
 
 def test_export_filters(server, tmp_path):
