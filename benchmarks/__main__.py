@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["benchmarks.emulator_load", "benchmarks.calls_per_operation", "benchmarks.engine_cost", "benchmarks.scale",
+BENCHMARKS = ["benchmarks.emulator_load", "benchmarks.calls_per_operation", "benchmarks.engine_cost", "benchmarks.estate",
+              "benchmarks.scale",
               "benchmarks.backends", "benchmarks.fixed_cost",
               "benchmarks.provider_profile", "benchmarks.provider_pyspy", "benchmarks.rollback_ratio"]
 
