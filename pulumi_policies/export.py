@@ -13,6 +13,7 @@ import json
 import keyword
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from .client import checked_record
 from .models import field_marker, fields_with, python_names
 from .models.canonical import canonical
 from .providers import CONNECTION, SET_SUFFIX, SPECS, ResourceSpec
+from .providers.sets import item_key
 
 _NONE = object()  # no server default (a default may be False or None)
 
@@ -113,12 +115,21 @@ def literal(value: Any, indent: int = 0) -> str:
 
 def render(found: list[Found], *, source: str = "", as_sets: bool = False) -> str:
     """The program: one declaration per policy, each adopting its object with import_id; or, `as_sets`, one
-    policy set per kind and connection holding them all (README "Large estates: policy sets")."""
+    policy set per kind and connection holding them all (README "Large estates: policy sets"). Objects that
+    share a natural key (a server that does not keep names unique) cannot be told apart in a set: those are
+    declared one by one, after the sets."""
     used_names: set[str] = set()
     used_idents: set[str] = set()
+    keys = Counter((f.kind, f.connection, item_key(f.spec, f.args)) for f in found) if as_sets else Counter()
+    in_sets: list[Found] = []
+    single: list[Found] = []
+    for f in found:
+        (in_sets if keys[(f.kind, f.connection, item_key(f.spec, f.args))] == 1 else single).append(f)
     modules: dict[str, set[str]] = {}
-    for item in found:
-        modules.setdefault(item.spec.import_from, set()).add(item.kind + (SET_SUFFIX if as_sets else ""))
+    for item in in_sets:
+        modules.setdefault(item.spec.import_from, set()).add(item.kind + SET_SUFFIX)
+    for item in single:
+        modules.setdefault(item.spec.import_from, set()).add(item.kind)
     imports = [f"from {module} import {', '.join(sorted(kinds))}" for module, kinds in sorted(modules.items())]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [f'"""Policies adopted by `pulumi-policies export` on {stamp}{f" from {source}" if source else ""}.',
@@ -126,9 +137,8 @@ def render(found: list[Found], *, source: str = "", as_sets: bool = False) -> st
              "Run `pulumi up` once to bring them under management (no change is made on the server);",
              "from then on, edit them here like any other resource.",
              '"""', "", *(imports or ["from pulumi_policies import ResourcePolicy"]), ""]
-    if as_sets:
-        return "\n".join(lines + _sets(found))
-    for item in found:
+    lines += _sets(in_sets)
+    for item in single:
         base = _slug("-".join([*(str(item.args[f]) for f in item.spec.scope_fields), item.title]))
         name, n = base, 2
         while name in used_names:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,7 @@ from pulumi import automation as auto
 
 from . import backends, connections
 from .providers import CONNECTION, PROVIDERS, SET_PROVIDERS, PolicyProvider
-from .providers.sets import IDS, ITEMS
+from .providers.sets import IDS, ITEMS, item_label, new_set_id
 from .providers.specs import TYPE_PREFIX
 
 
@@ -107,6 +106,7 @@ def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]], resources:
         return []
     connections.configure_from_stack(stack)
     by_urn = {r["urn"]: r for r in resources}
+    recorded_before = set(by_urn)
     adopted: list[str] = []
     for resource in ops:
         provider = SET_PROVIDERS[resource["type"].removeprefix(TYPE_PREFIX)]()
@@ -114,8 +114,8 @@ def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]], resources:
         inputs = resource.get("inputs") or {}
         connection = inputs.get(CONNECTION)
         recorded = by_urn.get(resource["urn"])
-        if recorded is None:
-            recorded = {**resource, "id": f"{provider.kind.lower()}-{uuid.uuid4().hex[:16]}",
+        if recorded is None:  # a pending create: the set holds what was found of it, inputs and outputs alike
+            recorded = {**resource, "id": new_set_id(provider.kind), "inputs": {**inputs, ITEMS: {}},
                         "outputs": {ITEMS: {}, IDS: {}, "__provider": inputs.get("__provider"),
                                     **({CONNECTION: connection} if connection is not None else {})}}
             resources.append(recorded)
@@ -128,9 +128,11 @@ def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]], resources:
             scope = spec.scope_of({**values, CONNECTION: connection})
             found = spec.remote(scope).find(values)
             if found is not None:
-                items[key] = {k: v for k, v in item.outputs(found, scope).items() if k != CONNECTION}
+                items[key] = provider.own_outputs(item.outputs(found, scope))
                 ids[key] = spec.pulumi_id(scope, str(found["id"]))
-                adopted.append(f"{resource['urn'].rsplit('::', 1)[-1]}[{key}]")
+                if resource["urn"] not in recorded_before:
+                    recorded["inputs"][ITEMS][key] = values
+                adopted.append(item_label(resource["urn"].rsplit("::", 1)[-1], key))
     return adopted
 
 

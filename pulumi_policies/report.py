@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from .models import field_flag
 from .models.canonical import aligned, alternatives, canonical, is_model, matches
 from .providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, UNKNOWN
-from .providers.sets import ITEMS
+from .providers.sets import ITEMS, item_label
 
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
        "delete-replaced": "replace", "delete": "delete", "import": "create", "read": None, "same": None,
@@ -188,11 +188,14 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
             old = {}
         if kind in SET_PROVIDERS:  # a policy set: one change per policy it creates, updates or deletes
             spec = SET_PROVIDERS[kind].item.spec
+            if op != "delete" and not isinstance(new.get(ITEMS), dict):  # known after apply, or a masked secret
+                changes[urn] = PolicyChange(op, kind, resource, resource, fields=[(ITEMS, None, UNKNOWN)])
+                continue
             olds, news = (_items_by_key(v) for v in (old, new))
             for key in [*news, *(k for k in olds if k not in news)]:
                 item_op = "create" if key not in olds else "delete" if key not in news else \
                     "replace" if op == "replace" else "update"  # a set moved to another connection: all of it
-                change = _policy_change(item_op, spec.kind, f"{resource}[{key}]", olds.get(key) or {},
+                change = _policy_change(item_op, spec.kind, item_label(resource, key), olds.get(key) or {},
                                         news.get(key) or {}, list(step.get("replaceReasons") or []))
                 if change.fields or change.items or item_op != "update":
                     changes[f"{urn}[{key}]"] = change

@@ -29,8 +29,10 @@ import pulumi
 from pulumi import automation as auto
 
 from . import backends
+from .providers.engine import IMPORT_ID
+from .providers.sets import ITEMS
 from .providers.specs import TYPE_PREFIX
-from .recovery import pending_creates
+from .recovery import adopt_set_items, pending_creates
 
 MARK = "pulumi-policies rollback to"  # the update message of a rollback; names the checkpoint it returns to
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
@@ -88,7 +90,13 @@ def _ours(resources: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _inputs(resource: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__") and k != "import_id"}
+    """The inputs that re-declare a resource: without import_id (its object may be gone since: a rollback makes it
+    again), in a policy set's items too."""
+    inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__") and k != IMPORT_ID}
+    if isinstance(inputs.get(ITEMS), dict):
+        inputs[ITEMS] = {key: {k: v for k, v in item.items() if k != IMPORT_ID} if isinstance(item, dict) else item
+                         for key, item in inputs[ITEMS].items()}
+    return inputs
 
 
 def _check_rollbackable(resources: list[dict[str, Any]], skip: set[str]) -> None:
@@ -151,6 +159,9 @@ def _remove_landed_pending_creates(stack: auto.Stack, target: dict[str, dict[str
     pending = deployment.get("pending_operations") or []
     if not pending:
         return
+    # the policies a dead update of a set made: recorded in the set, so that the rollback's update deletes those
+    # its target does not hold
+    report.orphans_removed += adopt_set_items(stack, pending, deployment.setdefault("resources", []))
     for create in pending_creates(stack, deployment, exclude=set(target)):
         if create.found is not None:
             create.remote().delete(create.found["id"])

@@ -20,7 +20,7 @@ from typing import Any
 from ..models import fields_with
 from ..models.canonical import canonical, python_keys
 from ..providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, ResourceSpec
-from ..providers.sets import ITEMS, item_key, items_of
+from ..providers.sets import ITEMS, item_key, item_label, items_of
 
 # Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.
 PROBES = ("x", "because", "n/a", "1234", "fix it", "-")
@@ -108,7 +108,7 @@ def policies_of(kind: str, name: str, props: Mapping[str, Any]) -> list[Policy]:
         if isinstance(item, Mapping):
             policy = normalise(spec.kind, "", item)  # Python names: the key's fields read as the provider keys them
             key = item_key(spec, {f: policy.get(f) for f in (*spec.scope_fields, *spec.natural_key)}) or f"#{index}"
-            out.append(Policy(spec.kind, f"{name}[{key}]", policy.props))
+            out.append(Policy(spec.kind, item_label(name, key), policy.props))
     return out
 
 

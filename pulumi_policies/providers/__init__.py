@@ -39,19 +39,12 @@ def set_provider_class(spec: ResourceSpec) -> type[PolicySetProvider]:
     return cls
 
 
-def item_spec(kind: str) -> ResourceSpec | None:
-    """The spec of what a resource of `kind` manages: its own, or its items' for a set (<Kind>Set)."""
-    if kind in SPECS:
-        return SPECS[kind]
-    return SET_PROVIDERS[kind].item.spec if kind in SET_PROVIDERS else None
-
-
 for _spec in list(SPECS.values()):
     provider_class(_spec)
     set_provider_class(_spec)
 
 __all__ = [
     "CONNECTION", "PROVIDERS", "SET_PROVIDERS", "SET_SUFFIX", "SPECS", "TYPE_MODULE", "TYPE_PREFIX", "UNKNOWN",
-    "PolicyProvider", "PolicyProviderError", "PolicySetProvider", "ResourceSpec", "item_spec", "provider_class",
+    "PolicyProvider", "PolicyProviderError", "PolicySetProvider", "ResourceSpec", "provider_class",
     "register", "set_provider_class",
 ]

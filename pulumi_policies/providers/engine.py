@@ -160,7 +160,7 @@ class PolicyProvider(ResourceProvider):
             failures.append(CheckFailure(IMPORT_ID, f"{self.spec.kind}.import_id must be a non-empty string "
                                                     "(the id of the existing object to adopt)"))
         if connection is not None and connection != UNKNOWN:
-            failures += self._check_connection(connection)
+            failures += self.check_connection(connection)
         try:
             validated = self.spec.args_model.model_validate(inputs)
             checked = canonical(self.spec.args_model, validated.model_dump(mode="json", exclude_unset=True))
@@ -186,15 +186,17 @@ class PolicyProvider(ResourceProvider):
             checked[CONNECTION] = connection
         return CheckResult(checked, failures)
 
-    def _check_connection(self, connection: Any) -> list[CheckFailure]:
-        """A named connection must be one the stack configures: said at preview, before any HTTP call."""
+    def check_connection(self, connection: Any, kind: str | None = None) -> list[CheckFailure]:
+        """A named connection must be one the stack configures: said at preview, before any HTTP call. `kind`:
+        what the message names as holding it (a policy set names itself)."""
+        kind = kind or self.spec.kind
         if not isinstance(connection, str) or not connection:
-            return [CheckFailure(CONNECTION, f"{self.spec.kind}.connection must be the name of a connection in "
+            return [CheckFailure(CONNECTION, f"{kind}.connection must be the name of a connection in "
                                              f"{connections.NAMESPACE}:{connections.CONNECTIONS}")]
         try:
             connections.current(connection)
         except connections.ConfigurationError as exc:
-            return [CheckFailure(CONNECTION, f"{self.spec.kind}.connection: {exc}")]
+            return [CheckFailure(CONNECTION, f"{kind}.connection: {exc}")]
         return []
 
     # -- diff --------------------------------------------------------------------------------------

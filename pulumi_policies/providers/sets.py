@@ -15,20 +15,21 @@ review report and the policy pack show each one.
 State: inputs ``policies`` {key: checked item inputs} (and ``connection``); outputs ``policies`` {key: item
 outputs, without the connection, which is the set's} and ``ids`` {key: the item's Pulumi id}.
 
-A failed operation raises (Python dynamic providers cannot record a partial result), so the engine keeps the
-set's previous state. What the failed operation created is deleted again first (a create that cannot be
-undone is named in the error, with its id); updates and deletes it applied converge on the next run (the
-state still holds the old values, so the next `pulumi up` sends them again; a delete of what is gone succeeds).
+A create or update that fails for some items fails the step with the state recording what was done
+(partial.py: the protocol's partial-failure result, which the next `pulumi up` completes): the items made and
+updated are in the state, an item whose update failed keeps its recorded outputs, and the deletes wait until
+every create and update succeeded. A read or delete that fails for some items changes nothing in the state (the
+next run reads or deletes again; a delete of what is gone succeeds).
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -43,7 +44,9 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 
 from .. import connections
-from .engine import IMPORT_ID, PolicyProvider, PolicyProviderError, _contains_unknown, _user_props
+from . import partial as partial_state
+from .engine import PolicyProvider, PolicyProviderError, _contains_unknown, _user_props
+from .partial import PROVIDER_KEY
 from .specs import CONNECTION, ResourceSpec
 
 SET_SUFFIX = "Set"  # a set's kind: its items' kind + "Set" (ResourcePolicySet holds ResourcePolicy items)
@@ -63,19 +66,36 @@ def _slots_for(connection: str | None) -> threading.BoundedSemaphore:
         return _slots[connection]
 
 
-def item_key(spec: ResourceSpec, inputs: dict[str, Any]) -> str | None:
-    """What keys an item in its set: its scope and natural key values; None while one is not known."""
+def _part(value: Any) -> str:
+    """One part of a key, escaped so that keys stay apart and never look like a placeholder (``#<index>``)."""
+    return str(value).replace("%", "%25").replace("/", "%2F").replace("#", "%23")
+
+
+def item_key(spec: ResourceSpec, inputs: Mapping[str, Any]) -> str | None:
+    """What keys an item in its set: its scope and natural key values, ``/``-separated (``/``, ``%`` and ``#``
+    in a value escaped as in a URL); None while one is not known."""
     values = [inputs.get(f) for f in (*spec.scope_fields, *spec.natural_key)]
     if any(v is None or _contains_unknown(v) for v in values):
         return None
-    return "/".join(str(v) for v in values)
+    return "/".join(_part(v) for v in values)
 
 
 def items_of(value: Any) -> list[Any] | None:
-    """The items a program gave (a list), or the keyed items a state recorded (a rollback re-declares those)."""
-    if isinstance(value, dict):
+    """The items a program gave (a list), or the keyed items a state recorded (a rollback re-declares those).
+    Any mapping or sequence will do: the policy pack sees them through pulumi-policy's proxies."""
+    if isinstance(value, Mapping):
         return list(value.values())
-    return list(value) if isinstance(value, (list, tuple)) else None
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else None
+
+
+def item_label(set_name: str, key: str) -> str:
+    """How the report, the policy pack and recover name a policy of a set: ``<set>[<key>]``."""
+    return f"{set_name}[{key}]"
+
+
+def new_set_id(kind: str) -> str:
+    """A set's Pulumi id: nothing on the server has one, so it only has to be unique."""
+    return f"{kind.lower()}-{uuid.uuid4().hex[:16]}"
 
 
 class PolicySetProvider(ResourceProvider):
@@ -101,16 +121,20 @@ class PolicySetProvider(ResourceProvider):
         """An item's values with the set's connection (items never name their own)."""
         return {**values, CONNECTION: connection} if connection is not None else dict(values)
 
-    @staticmethod
-    def _own(outs: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in outs.items() if k != CONNECTION}
-
     def _label(self, key: str) -> str:
         return f"{self.kind}.{ITEMS}[{key!r}]"
 
+    @staticmethod
+    def own_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
+        """An item's outputs as a set records them: without the connection, which is the set's."""
+        return {k: v for k, v in outs.items() if k != CONNECTION}
+
     def _run(self, connection: str | None, work: Mapping[str, Callable[[], T]]) -> tuple[dict[str, T], dict[str, Exception]]:
         """Run each piece of work (by item key) side by side, within the connection's slots; results and failures."""
-        slots = _slots_for(connection)
+        try:
+            slots, width = _slots_for(connection), connections.current(connection).concurrency()
+        except connections.ConfigurationError as exc:
+            raise PolicyProviderError(f"{self.kind}: {exc}") from None
 
         def one(job: Callable[[], T]) -> T:
             with slots:
@@ -120,7 +144,7 @@ class PolicySetProvider(ResourceProvider):
         failed: dict[str, Exception] = {}
         if not work:
             return done, failed
-        with ThreadPoolExecutor(max_workers=min(len(work), connections.current(connection).concurrency())) as pool:
+        with ThreadPoolExecutor(max_workers=min(len(work), width)) as pool:
             futures = {key: pool.submit(one, job) for key, job in work.items()}
             for key, future in futures.items():
                 try:
@@ -129,25 +153,10 @@ class PolicySetProvider(ResourceProvider):
                     failed[key] = exc
         return done, failed
 
-    def _error(self, action: str, failed: dict[str, Exception], total: int, undone: list[str],
-               left: dict[str, str]) -> PolicyProviderError:
+    def _failure(self, action: str, failed: dict[str, Exception], total: int) -> PolicyProviderError:
         lines = [f"{self.kind}: {action} failed for {len(failed)} of {total} policies:"]
         lines += [f"  {self._label(k)}: {exc}" for k, exc in sorted(failed.items())]
-        if undone:
-            lines.append(f"  Deleted again what this {action} had created, so that the state, which keeps the set as "
-                         f"it was, stays true: {', '.join(sorted(undone))}.")
-        if left:
-            lines.append("  Created but could not be deleted again (adopt each with import_id, or delete it): "
-                         + "; ".join(f"{k} (id {i})" for k, i in sorted(left.items())))
-        lines.append("  Nothing else is lost: fix what is said above and run `pulumi up` again.")
         return PolicyProviderError("\n".join(lines))
-
-    def _undo(self, connection: str | None, made: dict[str, CreateResult]) -> tuple[list[str], dict[str, str]]:
-        """Delete what a failed operation created; which keys were deleted, and which are left (key -> id)."""
-        item = self.item()
-        work = {k: partial(item.delete, str(r.id), self._on(connection, dict(r.outs or {}))) for k, r in made.items()}
-        _, failed = self._run(connection, work)
-        return [k for k in made if k not in failed], {k: str(made[k].id) for k in failed}
 
     # -- check -------------------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -161,8 +170,7 @@ class PolicySetProvider(ResourceProvider):
             failures.append(CheckFailure(name, f"{self.kind}: unknown argument {name!r} (a set takes {ITEMS} and "
                                                f"{CONNECTION})"))
         if connection is not None and connection != UNKNOWN:
-            failures += [CheckFailure(CONNECTION, f.reason.replace(self.spec.kind, self.kind, 1))
-                         for f in item._check_connection(connection)]
+            failures += item.check_connection(connection, self.kind)
         checked: dict[str, Any] = {} if connection is None else {CONNECTION: connection}
         if raw == UNKNOWN:
             return CheckResult({**checked, ITEMS: UNKNOWN}, failures)
@@ -212,10 +220,12 @@ class PolicySetProvider(ResourceProvider):
         if replaces or not changed:
             return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
         # Changed. "Unknown" has the engine diff the recorded inputs against the new ones itself and show that
-        # detailed diff (a Python dynamic provider cannot return one): `preview --diff` then shows the items and
-        # fields that change, not every output of every item. The decision is ours: with no change here, the
-        # engine is told so even where the inputs differ (a server default a refresh recorded), so no diff is
-        # perpetual.
+        # detailed diff (a Python dynamic provider cannot return one): `preview --diff` then shows the items that
+        # change and their inputs that differ (after a refresh, that includes the server defaults it recorded),
+        # not every output of every item. Whether anything changed is decided here: with no change, the engine
+        # is told so even where the inputs differ, so no diff is perpetual. The one case where recorded inputs
+        # equal the new ones while this diff sees a change is a step that failed half-way, and the engine runs
+        # an update for those anyway (partial.py).
         return DiffResult(changes=None, replaces=[], delete_before_replace=False)
 
     # -- create ------------------------------------------------------------------------------------
@@ -225,18 +235,29 @@ class PolicySetProvider(ResourceProvider):
         items: dict[str, dict[str, Any]] = inputs.get(ITEMS) or {}
         item = self.item()
         made, failed = self._run(connection, {k: partial(item.create, self._on(connection, v)) for k, v in items.items()})
+        set_id = new_set_id(self.kind)
         if failed:
-            raise self._error("create", failed, len(items), *self._undo(connection, self._created(made, items)))
-        return CreateResult(f"{self.kind.lower()}-{uuid.uuid4().hex[:16]}", self._outputs(connection, made))
+            self._partly_done("create", set_id, connection, made, set(), failed, len(items), props.get(PROVIDER_KEY))
+        return CreateResult(set_id, self._outputs(connection, made))
 
-    @staticmethod
-    def _created(made: dict[str, CreateResult], items: dict[str, dict[str, Any]]) -> dict[str, CreateResult]:
-        """What these creates made (adoptions by import_id are not undone: they existed before)."""
-        return {k: r for k, r in made.items() if not items[k].get(IMPORT_ID)}
+    def _partly_done(self, action: str, set_id: str, connection: Any, done: dict[str, CreateResult],
+                     recorded: set[str], failed: dict[str, Exception], total: int, provider: Any) -> NoReturn:
+        """Fail, the engine recording what was done (partial.py): the next `pulumi up` does the rest. `recorded`:
+        the keys the state already holds."""
+        reasons = [f"{self.kind}: {action} failed for {len(failed)} of {total} policies:"]
+        reasons += [f"  {self._label(k)}: {exc}" for k, exc in sorted(failed.items())]
+        reasons.append("  What was done is recorded in the state; fix what is said above and run `pulumi up` again "
+                       "to finish.")
+        partial_state.fail(set_id, self._outputs(connection, done), provider, reasons)
+        # This SDK does not let the state record it: name what the server now holds that the state will not know.
+        made = sorted(f"{k} (id {r.id})" for k, r in done.items() if k not in recorded)
+        reasons[-1] = ("  Not recorded in the state (this Pulumi SDK cannot record part of a step): "
+                       + (", ".join(made) or "nothing") + ". Adopt them with import_id, or delete them.")
+        raise PolicyProviderError("\n".join(reasons))
 
     def _outputs(self, connection: Any, results: dict[str, Any]) -> dict[str, Any]:
         keys = sorted(results)
-        outs: dict[str, Any] = {ITEMS: {k: self._own(dict(results[k].outs or {})) for k in keys},
+        outs: dict[str, Any] = {ITEMS: {k: self.own_outputs(dict(results[k].outs or {})) for k in keys},
                                 IDS: {k: str(results[k].id) for k in keys}}
         if connection is not None:
             outs[CONNECTION] = connection
@@ -252,48 +273,46 @@ class PolicySetProvider(ResourceProvider):
         read, failed = self._run(connection, {k: partial(item.read, ids[k], self._on(connection, old_items.get(k, {})))
                                               for k in ids})
         if failed:
-            raise self._error("read", failed, len(ids), [], {})
+            raise self._failure("read", failed, len(ids))
         found = {k: r for k, r in read.items() if r.id}  # an empty id: deleted out of band, dropped from the set
         outs = self._outputs(connection, found)
-        inputs: dict[str, Any] = {ITEMS: {k: self._own(dict(found[k].inputs or {})) for k in sorted(found)}}
+        inputs: dict[str, Any] = {ITEMS: {k: self.own_outputs(dict(found[k].inputs or {})) for k in sorted(found)}}
         if connection is not None:
             inputs[CONNECTION] = connection
         return ReadResult(id_=id_, outs=outs, inputs=inputs)
 
     # -- update ------------------------------------------------------------------------------------
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Deletes first, then creates and updates side by side. A key is an object's identity (its scope and
-        natural key: the fields whose change replaces a policy), so an item is never replaced in place: a
-        renamed policy is a delete of the old key and a create of the new one."""
+        """Creates and updates side by side, then, once they all succeeded, the deletes (as Pulumi replaces: a
+        renamed policy, a new key, is created before the old one goes). What failed leaves the rest done and
+        recorded (partial.py); an item whose update failed keeps its recorded outputs, so the next run sends it
+        again."""
+        provider = news.get(PROVIDER_KEY)
         news, olds = _user_props(news), _user_props(olds)
         connection = news.get(CONNECTION)
         new_items: dict[str, dict[str, Any]] = news.get(ITEMS) or {}
         old_items: dict[str, dict[str, Any]] = olds.get(ITEMS) or {}
         ids: dict[str, str] = olds.get(IDS) or {}
         item = self.item()
-        gone = {k: i for k, i in ids.items() if k not in new_items}
-        _, failed = self._run(connection, {k: partial(item.delete, gone[k], self._on(connection, old_items.get(k, {})))
-                                           for k in gone})
-        if failed:  # the state keeps the set as it was: the next run deletes again (what is gone already, succeeds)
-            raise self._error("update", failed, len(gone), [], {})
-        result: dict[str, CreateResult] = {}
-        creates: dict[str, dict[str, Any]] = {}
         work: dict[str, Callable[[], CreateResult]] = {}
         for key, new in new_items.items():
             if key not in ids:
-                creates[key] = new
                 work[key] = partial(item.create, self._on(connection, new))
                 continue
             old = self._on(connection, old_items.get(key, {}))
             if item.diff(ids[key], old, self._on(connection, new)).changes:
                 work[key] = partial(self._updated, item, ids[key], old, self._on(connection, new))
-            else:
-                result[key] = CreateResult(ids[key], old_items.get(key, {}))
         done, failed = self._run(connection, work)
+        result = {**{k: CreateResult(i, old_items.get(k, {})) for k, i in ids.items()}, **done}  # as recorded, then done
+        gone = {k: i for k, i in ids.items() if k not in new_items}
+        if not failed:
+            deleted, failed = self._run(connection, {
+                k: partial(item.delete, i, self._on(connection, old_items.get(k, {}))) for k, i in gone.items()})
+            for key in deleted:
+                result.pop(key)
         if failed:
-            made = {k: r for k, r in done.items() if k in creates}
-            raise self._error("update", failed, len(work) + len(gone), *self._undo(connection, self._created(made, creates)))
-        return UpdateResult(self._outputs(connection, {**result, **done}))
+            self._partly_done("update", id_, connection, result, set(ids), failed, len(work) + len(gone), provider)
+        return UpdateResult(self._outputs(connection, result))
 
     @staticmethod
     def _updated(item: PolicyProvider, pulumi_id: str, olds: dict[str, Any], news: dict[str, Any]) -> CreateResult:
@@ -309,4 +328,4 @@ class PolicySetProvider(ResourceProvider):
         _, failed = self._run(connection, {k: partial(item.delete, ids[k], self._on(connection, old_items.get(k, {})))
                                            for k in ids})
         if failed:
-            raise self._error("delete", failed, len(ids), [], {})  # the set stays in the state: run destroy again
+            raise self._failure("delete", failed, len(ids))  # the set stays in the state: the next run deletes again

@@ -5,8 +5,8 @@ walks them through the scenario a platform team lives: bad input refused at prev
 field -> create (each policy once, three resources in the state) -> a no-op preview -> an edit, a removal and an
 addition, shown per policy by `preview --diff` and the review report, applied without touching the rest -> drift
 made by hand found by refresh and restored -> adoption of a policy made by hand -> a create the server refuses
-half-way: the update fails naming the policy, what it had created is deleted again, and the next run completes
-it without a duplicate -> destroy leaves the server empty. The server's dump is the judge.
+half-way: the update fails naming the policy, the state records what was done, and going back or forward from
+there leaves each policy once -> destroy leaves the server empty. The server's dump is the judge.
 """
 
 from __future__ import annotations
@@ -148,20 +148,37 @@ def a_policy_made_by_hand_is_adopted_not_duplicated(estate: Estate, server: Any)
     assert_server_holds_exactly(server.admin.dump(), estate.flat())
 
 
-def a_create_refused_half_way_is_undone_then_completed(estate: Estate, server: Any) -> None:
-    before = server.admin.dump()
+def a_create_refused_half_way_is_recorded_then_reverted_or_completed(estate: Estate, server: Any) -> None:
+    """The server refuses one create of four, while two policies are being edited: the step fails naming the
+    policy, and the state records what was done (created, updated), so that going back to the previous program
+    undoes exactly that, and going forward again finishes the job, with no duplicate either way."""
+    before = estate.flat()
+    rps = estate.items["ResourcePolicy"]
+    edited = [dict(p) for p in rps]
+    for policy in edited[:2]:
+        policy["description"] = "edited"
     added = [{"name": f"late-{i}", "resource": f"db-l{i}", "members": {"tags": [{"name": "sre"}]}} for i in range(4)]
-    estate.items["ResourcePolicy"] += added
+    estate.items["ResourcePolicy"] = edited + added
     server.admin.set_faults([{"kind": "error", "status": 400, "method": "POST", "path": "/api/resource-manager/policies",
                               "after": 2, "count": 1, "body": json.dumps({"message": "quota exceeded"})}])
     proc = estate.declare().ps.stack.up(check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "ResourcePolicySet: update failed for 1 of 4 policies" in text, text
-    assert "quota exceeded" in text and "Deleted again what this update had created" in text
-    assert server.admin.dump()["resource_policies"] == before["resource_policies"]  # as the state says
+    assert "ResourcePolicySet: update failed for 1 of 6 policies" in text and "quota exceeded" in text, text
+    assert "What was done is recorded in the state" in text
     server.admin.clear_faults()
-    estate.ps.stack.up()
+    recorded_ids = recorded(estate.ps, "rps")["ids"]
+    assert len([k for k in recorded_ids if k.startswith("late-")]) == 3  # the three creates that landed
+    assert [p["description"] for p in recorded(estate.ps, "rps")["policies"].values()
+            if p["name"] in (edited[0]["name"], edited[1]["name"])] == ["edited", "edited"]
+    # back to the program before: the creates and edits the failed step made are undone
+    estate.items["ResourcePolicy"] = rps
+    estate.declare().ps.stack.up()
+    assert_server_holds_exactly(server.admin.dump(), before)
+    assert estate.ps.stack.changes() == {}
+    # forward again: everything, once
+    estate.items["ResourcePolicy"] = edited + added
+    estate.declare().ps.stack.up()
     assert_server_holds_exactly(server.admin.dump(), estate.flat())
     assert estate.ps.stack.changes() == {}
 
@@ -178,5 +195,5 @@ def test_policy_sets_through_their_life(estate, server):
     edits_show_per_policy_and_touch_nothing_else(estate, server)
     drift_is_found_by_refresh_and_restored(estate, server)
     a_policy_made_by_hand_is_adopted_not_duplicated(estate, server)
-    a_create_refused_half_way_is_undone_then_completed(estate, server)
+    a_create_refused_half_way_is_recorded_then_reverted_or_completed(estate, server)
     destroy_leaves_the_server_empty(estate, server)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from pulumi_policies import connections
+from pulumi_policies.export import Found, render
 from pulumi_policies.policypack.rules import policies_of
-from pulumi_policies.providers import SET_PROVIDERS
+from pulumi_policies.providers import SET_PROVIDERS, SPECS, PolicyProviderError
 from pulumi_policies.providers.engine import UNKNOWN
 from pulumi_policies.providers.sets import IDS, ITEMS
 from pulumi_policies.report import build_report
@@ -80,6 +85,10 @@ def test_the_review_report_shows_one_change_per_policy():
     assert set(changes) == {("update", "ResourcePolicy", "estate[a]", "a"), ("create", "ResourcePolicy", "estate[d]", "d"),
                             ("delete", "ResourcePolicy", "estate[c]", "c")}
     assert changes[("update", "ResourcePolicy", "estate[a]", "a")].fields == [("description", "x", "y")]
+    # items known only after apply: one change for the set, not "every policy deleted"
+    later = {"steps": [{"op": "update", "urn": urn, "oldState": {"inputs": old}, "newState": {"inputs": {ITEMS: UNKNOWN}}}]}
+    [change] = build_report(later)
+    assert (change.op, change.resource, change.fields) == ("update", "estate", [(ITEMS, None, UNKNOWN)])
 
 
 def test_the_policy_pack_sees_each_policy_of_a_set():
@@ -90,3 +99,33 @@ def test_the_policy_pack_sees_each_policy_of_a_set():
     keyed = policies_of("ResourcePolicySet", "estate", {ITEMS: {"a": {"name": "a"}}})
     assert [(p.label, p.get("name")) for p in keyed] == [("ResourcePolicy 'estate[a]'", "a")]
     assert [p.label for p in policies_of("ResourcePolicy", "one", {"name": "one"})] == ["ResourcePolicy 'one'"]
+    # as the analyzer hands them over: inside pulumi-policy's read-only proxies (a Mapping, a Sequence)
+    for given in ({ITEMS: {"a": {"name": "a"}}}, {ITEMS: [{"name": "a"}]}):
+        proxied = policies_of("ResourcePolicySet", "estate", unknown_checking_proxy(given))
+        assert [(p.label, p.get("name")) for p in proxied] == [("ResourcePolicy 'estate[a]'", "a")]
+
+
+def test_keys_keep_policies_apart_whatever_their_names():
+    keyed = CPS.check({}, {ITEMS: [{"policyid": "a/b", "organization": "c"}, {"policyid": "a", "organization": "b/c"},
+                                   {"policyid": "#1", "organization": "o"}, {"policyid": "%2F", "organization": "o"}]})
+    assert keyed.failures == []
+    assert list(keyed.inputs[ITEMS]) == ["a%2Fb/c", "a/b%2Fc", "%231/o", "%252F/o"]
+
+
+def test_a_bad_concurrency_setting_is_said_with_the_set_and_where_to_fix_it():
+    connections.configure({"pulumi-policies:maxConcurrency": "0", "pulumi-policies:resourceManagerUrl": "http://x",
+                           "pulumi-policies:resourceManagerToken": "t"})
+    try:
+        with pytest.raises(PolicyProviderError, match=r"ResourcePolicySet: pulumi-policies:maxConcurrency .* must be 1 or more"):
+            RPS.create({ITEMS: {"a": {"name": "a"}}})
+    finally:
+        connections.configure({})
+
+
+def test_export_as_sets_declares_policies_sharing_a_name_one_by_one():
+    found = [Found(SPECS["ResourcePolicy"], "id1", {"name": "twin"}), Found(SPECS["ResourcePolicy"], "id2", {"name": "twin"}),
+             Found(SPECS["ResourcePolicy"], "id3", {"name": "solo"})]
+    program = render(found, as_sets=True)
+    assert "from pulumi_policies import ResourcePolicy, ResourcePolicySet" in program
+    assert program.count("= ResourcePolicySet(") == 1 and '{"import_id": "id3", "name": "solo"}' in program
+    assert program.count("= ResourcePolicy(") == 2  # a set could not tell them apart
