@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi.dynamic import CreateResult
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from pulumi_policies import connections
 from pulumi_policies.export import Found, render
 from pulumi_policies.policypack.rules import policies_of
-from pulumi_policies.providers import SET_PROVIDERS, SPECS, PolicyProviderError
+from pulumi_policies.providers import SET_PROVIDERS, SPECS, PolicyProviderError, partial
 from pulumi_policies.providers.engine import UNKNOWN
 from pulumi_policies.providers.sets import IDS, ITEMS
 from pulumi_policies.report import build_report
@@ -129,3 +130,13 @@ def test_export_as_sets_declares_policies_sharing_a_name_one_by_one():
     assert "from pulumi_policies import ResourcePolicy, ResourcePolicySet" in program
     assert program.count("= ResourcePolicySet(") == 1 and '{"import_id": "id3", "name": "solo"}' in program
     assert program.count("= ResourcePolicy(") == 2  # a set could not tell them apart
+
+
+def test_outside_a_provider_call_a_partial_failure_falls_back_to_a_plain_error_naming_what_was_made():
+    assert partial.fail("id", {ITEMS: {}}, "provider", ["why"]) is None  # no gRPC call to answer here
+    with pytest.raises(PolicyProviderError) as raised:
+        RPS._partly_done("create", "set-1", None, {"a": CreateResult("id-a", {"name": "a"})}, set(),
+                         {"b": RuntimeError("HTTP 400: quota exceeded")}, 2, "provider")
+    text = str(raised.value)
+    assert "ResourcePolicySet.policies['b']: HTTP 400: quota exceeded" in text
+    assert "Not recorded in the state" in text and "a (id id-a)" in text
