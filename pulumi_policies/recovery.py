@@ -35,6 +35,7 @@ from pulumi import automation as auto
 
 from . import backends, connections
 from .providers import CONNECTION, PROVIDERS, SET_PROVIDERS, PolicyProvider
+from .providers.engine import IMPORT_ID
 from .providers.sets import IDS, ITEMS, item_label, new_set_id
 from .providers.specs import TYPE_PREFIX
 
@@ -96,10 +97,14 @@ def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: Set[
     return out
 
 
-def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]], resources: list[dict[str, Any]]) -> list[str]:
+def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]],
+                    resources: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Record in `resources` the policies that a dead create or update of a policy set made: each item of its
-    pending inputs that the set's state does not hold, found on the server by its natural key (as a pending
-    create of a single policy is, above). Returns their names, ``<set>[<key>]``."""
+    pending inputs that the set's state does not hold and that a create of it would have made, found on the
+    server by its natural key and holding exactly what the create sent (the test the provider applies after an
+    ambiguous create: an object of that name holding anything else is somebody else's). Items adopted with
+    import_id are left out (no create made them), and so is a set being moved to another connection (its pending
+    create shares the URN of the set still on the old one). Returns (URN, key) of each."""
     ops = [op.get("resource") or {} for op in pending if op.get("type") in ("creating", "updating")]
     ops = [r for r in ops if r.get("type", "").removeprefix(TYPE_PREFIX) in SET_PROVIDERS]
     if not ops:
@@ -107,13 +112,15 @@ def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]], resources:
     connections.configure_from_stack(stack)
     by_urn = {r["urn"]: r for r in resources}
     recorded_before = set(by_urn)
-    adopted: list[str] = []
+    adopted: list[tuple[str, str]] = []
     for resource in ops:
         provider = SET_PROVIDERS[resource["type"].removeprefix(TYPE_PREFIX)]()
         spec, item = provider.spec, provider.item()
         inputs = resource.get("inputs") or {}
         connection = inputs.get(CONNECTION)
         recorded = by_urn.get(resource["urn"])
+        if recorded is not None and (recorded.get("outputs") or {}).get(CONNECTION) != connection:
+            continue  # a replacement on another connection: nothing here is safe to merge into the old set
         if recorded is None:  # a pending create: the set holds what was found of it, inputs and outputs alike
             recorded = {**resource, "id": new_set_id(provider.kind), "inputs": {**inputs, ITEMS: {}},
                         "outputs": {ITEMS: {}, IDS: {}, "__provider": inputs.get("__provider"),
@@ -123,16 +130,17 @@ def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]], resources:
         outputs = recorded.setdefault("outputs", {})
         items, ids = outputs.setdefault(ITEMS, {}), outputs.setdefault(IDS, {})
         for key, values in (inputs.get(ITEMS) or {}).items():
-            if key in ids or not isinstance(values, dict):
+            if key in ids or not isinstance(values, dict) or values.get(IMPORT_ID):
                 continue
-            scope = spec.scope_of({**values, CONNECTION: connection})
+            declared = provider.on_connection(connection, values)
+            scope = spec.scope_of(declared)
             found = spec.remote(scope).find(values)
-            if found is not None:
+            if item.is_ours(found, declared):
                 items[key] = provider.own_outputs(item.outputs(found, scope))
                 ids[key] = spec.pulumi_id(scope, str(found["id"]))
                 if resource["urn"] not in recorded_before:
                     recorded["inputs"][ITEMS][key] = values
-                adopted.append(item_label(resource["urn"].rsplit("::", 1)[-1], key))
+                adopted.append((resource["urn"], key))
     return adopted
 
 
@@ -231,7 +239,7 @@ def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str,
         resources.append({**create.resource, "id": create.provider.spec.pulumi_id(create.scope, create.found["id"]),
                           "outputs": outputs})
         report.adopted.append(create.name)
-    report.adopted += adopt_set_items(stack, pending, resources)
+    report.adopted += [item_label(urn.rsplit("::", 1)[-1], key) for urn, key in adopt_set_items(stack, pending, resources)]
     deployment["resources"] = resources
     deployment["pending_operations"] = []
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))

@@ -188,10 +188,17 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
             old = {}
         if kind in SET_PROVIDERS:  # a policy set: one change per policy it creates, updates or deletes
             spec = SET_PROVIDERS[kind].item.spec
-            if op != "delete" and not isinstance(new.get(ITEMS), dict):  # known after apply, or a masked secret
+            news = _items_by_key(new)
+            if op != "delete" and (not isinstance(new.get(ITEMS), dict) or any(k.startswith("#") for k in news)):
+                # which policies it holds is known after apply (or a secret the preview masks)
                 changes[urn] = PolicyChange(op, kind, resource, resource, fields=[(ITEMS, None, UNKNOWN)])
                 continue
-            olds, news = (_items_by_key(v) for v in (old, new))
+            olds = _items_by_key(old)
+            before = step.get("oldState") or {}
+            if before.get("initErrors") and op != "create":
+                # a step that failed half-way recorded what it did in the outputs, not in the inputs: compare
+                # with what the server holds, as the provider does
+                olds = {k: canonical(spec.args_model, v) for k, v in _items_by_key(before.get("outputs") or {}).items()}
             for key in [*news, *(k for k in olds if k not in news)]:
                 item_op = "create" if key not in olds else "delete" if key not in news else \
                     "replace" if op == "replace" else "update"  # a set moved to another connection: all of it

@@ -30,7 +30,7 @@ from pulumi import automation as auto
 
 from . import backends
 from .providers.engine import IMPORT_ID
-from .providers.sets import ITEMS
+from .providers.sets import ITEMS, item_label
 from .providers.specs import TYPE_PREFIX
 from .recovery import adopt_set_items, pending_creates
 
@@ -161,7 +161,9 @@ def _remove_landed_pending_creates(stack: auto.Stack, target: dict[str, dict[str
         return
     # the policies a dead update of a set made: recorded in the set, so that the rollback's update deletes those
     # its target does not hold
-    report.orphans_removed += adopt_set_items(stack, pending, deployment.setdefault("resources", []))
+    for urn, key in adopt_set_items(stack, pending, deployment.setdefault("resources", [])):
+        if key not in ((target.get(urn) or {}).get("inputs") or {}).get(ITEMS, {}):
+            report.orphans_removed.append(item_label(_name({"urn": urn}), key))
     for create in pending_creates(stack, deployment, exclude=set(target)):
         if create.found is not None:
             create.remote().delete(create.found["id"])

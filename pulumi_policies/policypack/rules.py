@@ -107,7 +107,10 @@ def policies_of(kind: str, name: str, props: Mapping[str, Any]) -> list[Policy]:
     for index, item in enumerate(items_of(raw) or []):
         if isinstance(item, Mapping):
             policy = normalise(spec.kind, "", item)  # Python names: the key's fields read as the provider keys them
-            key = item_key(spec, {f: policy.get(f) for f in (*spec.scope_fields, *spec.natural_key)}) or f"#{index}"
+            try:
+                key = item_key(spec, {f: policy.get(f) for f in (*spec.scope_fields, *spec.natural_key)}) or f"#{index}"
+            except Exception:  # noqa: BLE001 - a key not known yet (at preview, pulumi-policy raises on reading it)
+                key = f"#{index}"  # the item's rules still run; those reading an unknown value are reported as not run
             out.append(Policy(spec.kind, item_label(name, key), policy.props))
     return out
 

@@ -262,14 +262,14 @@ class PolicyProvider(ResourceProvider):
                 return remote.create(body)
             except ConflictError as exc:
                 found = remote.find(inputs)
-                if ambiguous and self._is_ours(found, inputs):
+                if ambiguous and self.is_ours(found, inputs):
                     return found  # our own earlier attempt landed after all
                 raise self._taken(exc, inputs, found) from None
             except (RateLimitError, APIConnectionError, ServerError) as exc:
                 if not isinstance(exc, RateLimitError) and getattr(exc, "sent", True):
                     ambiguous = True
                     found = remote.find(inputs)
-                    if self._is_ours(found, inputs):
+                    if self.is_ours(found, inputs):
                         return found  # the lost attempt landed: adopt it rather than make a duplicate
                     if found is not None:  # somebody else's object holds the name: never take it over
                         raise self._taken(exc, inputs, found) from None
@@ -297,11 +297,11 @@ class PolicyProvider(ResourceProvider):
         found = remote.find(inputs) if ids or begun else None
         if found is None:
             return None  # none made, or gone since: create as usual
-        if str(found["id"]) not in ids and not any(self._is_ours(found, sent) for sent in begun):
+        if str(found["id"]) not in ids and not any(self.is_ours(found, sent) for sent in begun):
             return None  # somebody else's object holds the name: the create will say so
         return self._adopt(remote, str(found["id"]), inputs)
 
-    def _is_ours(self, found: dict[str, Any] | None, inputs: dict[str, Any]) -> TypeGuard[dict[str, Any]]:
+    def is_ours(self, found: dict[str, Any] | None, inputs: dict[str, Any]) -> TypeGuard[dict[str, Any]]:
         """Is `found`, looked up by natural key after an ambiguous create, what this create sent? Only then may
         it be taken as ours: an object of that name holding anything else is somebody else's."""
         if found is None:

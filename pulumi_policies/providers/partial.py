@@ -10,7 +10,8 @@ Python dynamic providers do not expose it: ``pulumi/dynamic/__main__.py`` turns 
 error, and the engine then keeps the resource's previous state, as if nothing had been done. The gRPC call's
 context is a local of the servicer method that called the provider (``Create(self, request, context)``); this
 module finds it there and aborts the call with the detail. Where it cannot be found (another SDK layout),
-``fail`` returns and the caller raises a plain error that names what was done.
+``fail`` returns and the caller raises a plain error that names what was done; so it does for a detail larger
+than MAX_DETAIL_BYTES.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
 PROVIDER_KEY = "__provider"  # the pickled provider, which every output set the engine records must carry
+# The detail travels in a gRPC trailer; the engine's gRPC client refuses header lists over 16 MiB (grpc-go's
+# default), and a refused answer records nothing. Larger than this, the caller's plain error is the safer answer.
+MAX_DETAIL_BYTES = 4 * 1024 * 1024
 
 
 class _Status:
@@ -71,4 +75,7 @@ def fail(resource_id: str, outputs: dict[str, Any], provider: Any, reasons: list
         return
     detail = provider_pb2.ErrorResourceInitFailed(id=resource_id, properties=_struct({**outputs, PROVIDER_KEY: provider}),
                                                   reasons=reasons)
-    context.abort_with_status(_Status("\n".join(reasons), detail))
+    status = _Status("\n".join(reasons), detail)
+    if len(status.trailing_metadata[0][1]) > MAX_DETAIL_BYTES:
+        return
+    context.abort_with_status(status)

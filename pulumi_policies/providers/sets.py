@@ -117,7 +117,7 @@ class PolicySetProvider(ResourceProvider):
 
     # -- helpers -----------------------------------------------------------------------------------
     @staticmethod
-    def _on(connection: Any, values: dict[str, Any]) -> dict[str, Any]:
+    def on_connection(connection: Any, values: dict[str, Any]) -> dict[str, Any]:
         """An item's values with the set's connection (items never name their own)."""
         return {**values, CONNECTION: connection} if connection is not None else dict(values)
 
@@ -215,7 +215,7 @@ class PolicySetProvider(ResourceProvider):
         item = self.item()
         connection = news.get(CONNECTION)
         changed = set(old_items) ^ set(new_items) or any(
-            item.diff(ids.get(k, ""), self._on(connection, old_items[k]), self._on(connection, new)).changes
+            item.diff(ids.get(k, ""), self.on_connection(connection, old_items[k]), self.on_connection(connection, new)).changes
             for k, new in new_items.items())
         if replaces or not changed:
             return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
@@ -223,9 +223,10 @@ class PolicySetProvider(ResourceProvider):
         # detailed diff (a Python dynamic provider cannot return one): `preview --diff` then shows the items that
         # change and their inputs that differ (after a refresh, that includes the server defaults it recorded),
         # not every output of every item. Whether anything changed is decided here: with no change, the engine
-        # is told so even where the inputs differ, so no diff is perpetual. The one case where recorded inputs
-        # equal the new ones while this diff sees a change is a step that failed half-way, and the engine runs
-        # an update for those anyway (partial.py).
+        # is told so even where the inputs differ, so no diff is perpetual. Recorded inputs can equal the new ones
+        # while this diff sees a change only after a step that failed half-way (a partial create records the new
+        # inputs; a partial update keeps the old ones, which a program reverted to equals): the engine runs an
+        # update of such a resource anyway (its InitErrors, partial.py).
         return DiffResult(changes=None, replaces=[], delete_before_replace=False)
 
     # -- create ------------------------------------------------------------------------------------
@@ -234,7 +235,8 @@ class PolicySetProvider(ResourceProvider):
         connection = inputs.get(CONNECTION)
         items: dict[str, dict[str, Any]] = inputs.get(ITEMS) or {}
         item = self.item()
-        made, failed = self._run(connection, {k: partial(item.create, self._on(connection, v)) for k, v in items.items()})
+        made, failed = self._run(connection, {k: partial(item.create, self.on_connection(connection, v))
+                                              for k, v in items.items()})
         set_id = new_set_id(self.kind)
         if failed:
             self._partly_done("create", set_id, connection, made, set(), failed, len(items), props.get(PROVIDER_KEY))
@@ -270,7 +272,7 @@ class PolicySetProvider(ResourceProvider):
         old_items: dict[str, Any] = props.get(ITEMS) or {}
         ids: dict[str, str] = props.get(IDS) or {}
         item = self.item()
-        read, failed = self._run(connection, {k: partial(item.read, ids[k], self._on(connection, old_items.get(k, {})))
+        read, failed = self._run(connection, {k: partial(item.read, ids[k], self.on_connection(connection, old_items.get(k, {})))
                                               for k in ids})
         if failed:
             raise self._failure("read", failed, len(ids))
@@ -297,17 +299,17 @@ class PolicySetProvider(ResourceProvider):
         work: dict[str, Callable[[], CreateResult]] = {}
         for key, new in new_items.items():
             if key not in ids:
-                work[key] = partial(item.create, self._on(connection, new))
+                work[key] = partial(item.create, self.on_connection(connection, new))
                 continue
-            old = self._on(connection, old_items.get(key, {}))
-            if item.diff(ids[key], old, self._on(connection, new)).changes:
-                work[key] = partial(self._updated, item, ids[key], old, self._on(connection, new))
+            old = self.on_connection(connection, old_items.get(key, {}))
+            if item.diff(ids[key], old, self.on_connection(connection, new)).changes:
+                work[key] = partial(self._updated, item, ids[key], old, self.on_connection(connection, new))
         done, failed = self._run(connection, work)
         result = {**{k: CreateResult(i, old_items.get(k, {})) for k, i in ids.items()}, **done}  # as recorded, then done
         gone = {k: i for k, i in ids.items() if k not in new_items}
         if not failed:
             deleted, failed = self._run(connection, {
-                k: partial(item.delete, i, self._on(connection, old_items.get(k, {}))) for k, i in gone.items()})
+                k: partial(item.delete, i, self.on_connection(connection, old_items.get(k, {}))) for k, i in gone.items()})
             for key in deleted:
                 result.pop(key)
         if failed:
@@ -325,7 +327,11 @@ class PolicySetProvider(ResourceProvider):
         old_items: dict[str, Any] = props.get(ITEMS) or {}
         ids: dict[str, str] = props.get(IDS) or {}
         item = self.item()
-        _, failed = self._run(connection, {k: partial(item.delete, ids[k], self._on(connection, old_items.get(k, {})))
+        _, failed = self._run(connection, {k: partial(item.delete, ids[k], self.on_connection(connection, old_items.get(k, {})))
                                            for k in ids})
         if failed:
-            raise self._failure("delete", failed, len(ids))  # the set stays in the state: the next run deletes again
+            # The protocol has no partial result for a delete: the set stays in the state whole, the next destroy
+            # deletes again (what is gone already, succeeds); one who keeps the set instead refreshes first.
+            raise PolicyProviderError(str(self._failure("delete", failed, len(ids))) + "\n  The set stays in the state "
+                                      "whole: run `pulumi destroy` again to finish, or, to keep the set, `pulumi "
+                                      "refresh` first (it drops what was deleted) and then `pulumi up`.")

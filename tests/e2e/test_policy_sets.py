@@ -12,6 +12,7 @@ there leaves each policy once -> destroy leaves the server empty. The server's d
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -78,7 +79,19 @@ def bad_input_is_refused_at_preview_naming_the_policy_and_field(estate: Estate, 
 
 
 def create_makes_each_policy_once_in_three_resources(estate: Estate, server: Any) -> None:
-    estate.declare().ps.stack.up()
+    """The server refuses one resource policy's create: that set is recorded with what it made (a partial
+    create), the report shows the one policy left to make, and the next up makes it."""
+    server.admin.set_faults([{"kind": "error", "status": 400, "method": "POST", "path": "/api/resource-manager/policies",
+                              "after": 4, "count": 1, "body": json.dumps({"message": "quota exceeded"})}])
+    proc = estate.declare().ps.stack.up(check=False)
+    server.admin.clear_faults()
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and re.search(r"ResourcePolicySet\.policies\['p-\d+'\]: .*quota exceeded", text), text
+    made = recorded(estate.ps, "rps")["ids"]
+    assert len(made) == len(estate.items["ResourcePolicy"]) - 1
+    [missing] = [p["name"] for p in estate.items["ResourcePolicy"] if p["name"] not in made]
+    assert report(estate.ps) == {("create", f"rps[{missing}]")}
+    estate.ps.stack.up()
     assert_server_holds_exactly(server.admin.dump(), estate.flat())
     dynamic = [r for r in estate.ps.stack.resources() if r["type"].startswith("pulumi-python:dynamic/")]
     assert sorted(r["type"].rsplit(":", 1)[-1] for r in dynamic) == [
@@ -164,7 +177,8 @@ def a_create_refused_half_way_is_recorded_then_reverted_or_completed(estate: Est
     proc = estate.declare().ps.stack.up(check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "ResourcePolicySet: update failed for 1 of 6 policies" in text and "quota exceeded" in text, text
+    assert "ResourcePolicySet: update failed for 1 of 6 policies" in text, text
+    assert re.search(r"ResourcePolicySet\.policies\['late-\d'\]: .*quota exceeded", text), text
     assert "What was done is recorded in the state" in text
     server.admin.clear_faults()
     recorded_ids = recorded(estate.ps, "rps")["ids"]
@@ -173,7 +187,10 @@ def a_create_refused_half_way_is_recorded_then_reverted_or_completed(estate: Est
             if p["name"] in (edited[0]["name"], edited[1]["name"])] == ["edited", "edited"]
     # back to the program before: the creates and edits the failed step made are undone
     estate.items["ResourcePolicy"] = rps
-    estate.declare().ps.stack.up()
+    late = {k for k in recorded_ids if k.startswith("late-")}
+    assert report(estate.declare().ps) == {("delete", f"rps[{k}]") for k in late} | {
+        ("update", f"rps[{p['name']}]") for p in edited[:2]}
+    estate.ps.stack.up()
     assert_server_holds_exactly(server.admin.dump(), before)
     assert estate.ps.stack.changes() == {}
     # forward again: everything, once

@@ -140,3 +140,17 @@ def test_outside_a_provider_call_a_partial_failure_falls_back_to_a_plain_error_n
     text = str(raised.value)
     assert "ResourcePolicySet.policies['b']: HTTP 400: quota exceeded" in text
     assert "Not recorded in the state" in text and "a (id id-a)" in text
+
+
+def test_the_pack_names_an_item_whose_key_is_not_known_yet_by_its_place():
+    listed = policies_of("ResourcePolicySet", "estate", unknown_checking_proxy({ITEMS: [{"name": UNKNOWN}]}))
+    assert [p.label for p in listed] == ["ResourcePolicy 'estate[#0]'"]
+
+
+def test_after_a_step_that_failed_half_way_the_report_compares_with_what_was_done():
+    urn = "urn:pulumi:dev::p::pulumi-python:dynamic/pulumi_policies:ResourcePolicySet::estate"
+    declared = {ITEMS: {"a": {"name": "a", "description": "v2"}, "b": {"name": "b"}}}
+    done = outputs({"a": {"name": "a", "description": "v2"}})  # b's create was refused; a's update landed
+    step = {"op": "update", "urn": urn, "newState": {"inputs": declared},
+            "oldState": {"inputs": declared, "outputs": done, "initErrors": ["update failed for 1 of 2 policies"]}}
+    assert {(c.op, c.resource) for c in build_report({"steps": [step]})} == {("create", "estate[b]")}
