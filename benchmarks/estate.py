@@ -50,29 +50,28 @@ def up(stack: Any, server: Any) -> tuple[float, int]:
     return seconds, server.admin.requests()["total"]
 
 
+def measure_form(row: dict[str, Any], label: str, form: str, n: int, latency_ms: float, server: Any, work: Path,
+                 noop: bool) -> Any:
+    """`up --yes` of the N policies in one form into `row` (under `label`_...), then, if `noop`, a no-op preview
+    and a refresh; returns the stack."""
+    stack = new_stack(form, n, latency_ms, server, work)
+    row[f"{label}_s"], row[f"{label}_calls"] = up(stack, server)
+    row[f"{label}_state_bytes_per_policy"] = state_bytes_per_policy(stack, n)
+    for action, run in (("noop_preview", stack.changes), ("refresh", stack.refresh)) if noop else ():
+        server.admin.clear_requests()
+        row[f"{label}_{action}_s"] = timed(run)
+        row[f"{label}_{action}_calls"] = server.admin.requests()["total"]
+    return stack
+
+
 def measure(n: int, latency_ms: float, work: Path, per_policy: bool, noop: bool) -> dict[str, Any]:
     row: dict[str, Any] = {"n": n, "latency_ms": latency_ms}
     with seeded_server(work / f"server-{n}-{latency_ms:g}") as server:
         server.admin.set_faults([{"kind": "latency", "latency_ms": latency_ms}] if latency_ms else [])
-        sets = new_stack("sets", n, latency_ms, server, work)
-        row["sets_s"], row["sets_calls"] = up(sets, server)
+        measure_form(row, "sets", "sets", n, latency_ms, server, work, noop).destroy()
         row["floor_s"] = row["sets_calls"] * latency_ms / 1000
-        row["sets_state_bytes_per_policy"] = state_bytes_per_policy(sets, n)
-        if noop:
-            for label, action in (("noop_preview", lambda: sets.changes()), ("refresh", lambda: sets.refresh())):
-                server.admin.clear_requests()
-                row[f"sets_{label}_s"] = timed(action)
-                row[f"sets_{label}_calls"] = server.admin.requests()["total"]
-        sets.destroy()
         if per_policy:
-            single = new_stack("ours", n, latency_ms, server, work)
-            row["per_policy_s"], row["per_policy_calls"] = up(single, server)
-            row["per_policy_state_bytes_per_policy"] = state_bytes_per_policy(single, n)
-            if noop:
-                for label, action in (("noop_preview", lambda: single.changes()), ("refresh", lambda: single.refresh())):
-                    server.admin.clear_requests()
-                    row[f"per_policy_{label}_s"] = timed(action)
-                    row[f"per_policy_{label}_calls"] = server.admin.requests()["total"]
+            measure_form(row, "per_policy", "ours", n, latency_ms, server, work, noop)
     return row
 
 

@@ -10,19 +10,20 @@ from tests.support.engine import EngineMissing, Stack, engine_env, stack_factory
 from tests.support.policies import seeded_server
 from tests.support.postgres import PostgresMissing, PostgresServer
 
-# Two workers take whole files (--dist loadfile), in collection order (--no-loadscope-reorder: xdist's own order
+# The workers take whole files (--dist loadfile), in collection order (--no-loadscope-reorder: xdist's own order
 # puts the files with the most tests first, the unit tests, and left a long engine file to run alone at the end).
-# The engine files go first, the longest of them (seconds measured in one run, 2026-12-02) before the rest, so
-# the short files fill the gaps at the end.
-LONGEST_FIRST = ["e2e/test_postgres_backend.py",     # 141 s
-                 "e2e/test_export.py",               # 130
-                 "e2e/test_rollback.py",             # 118
-                 "reliability/test_crash_recovery.py",  # 111
-                 "e2e/test_multi_tenant.py",         # 78-90
-                 "reliability/test_faults.py",       # 62-66
-                 "e2e/test_lifecycle.py",            # 64 (three server profiles in one stack)
-                 "e2e/test_examples.py",             # 56
-                 "e2e/test_policy_sets.py"]          # 29
+# The engine files go first, the longest of them (seconds of test time measured in one run, 2026-12-02, three
+# workers) before the rest, so the short files fill the gaps at the end.
+LONGEST_FIRST = ["reliability/test_crash_recovery.py",  # 144 s
+                 "e2e/test_rollback.py",             # 141
+                 "e2e/test_postgres_backend.py",     # 117
+                 "e2e/test_lifecycle.py",            # 77 (three server profiles in one stack)
+                 "e2e/test_export.py",               # 64
+                 "e2e/test_multi_tenant.py",         # 61
+                 "e2e/test_policy_sets.py",          # 57
+                 "reliability/test_faults.py",       # 52
+                 "e2e/test_examples.py",             # 42
+                 "reliability/test_secrets_and_tls.py"]  # 42
 ENGINE_DIRS = ["e2e", "reliability", "policypack", "bootstrap"]
 
 

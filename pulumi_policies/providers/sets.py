@@ -153,6 +153,18 @@ class PolicySetProvider(ResourceProvider):
                     failed[key] = exc
         return done, failed
 
+    @staticmethod
+    def _recorded(props: dict[str, Any]) -> tuple[Any, dict[str, str], dict[str, dict[str, Any]]]:
+        """A set's recorded connection, item ids and item outputs (by key)."""
+        props = _user_props(props)
+        return props.get(CONNECTION), props.get(IDS) or {}, props.get(ITEMS) or {}
+
+    def _on_each(self, connection: Any, ids: Mapping[str, str], items: Mapping[str, dict[str, Any]],
+                 verb: Callable[[str, dict[str, Any]], T]) -> tuple[dict[str, T], dict[str, Exception]]:
+        """`verb(pulumi id, recorded outputs)` of the item provider (read, delete) for each of `ids`, side by side."""
+        return self._run(connection, {k: partial(verb, i, self.on_connection(connection, items.get(k, {})))
+                                      for k, i in ids.items()})
+
     def _failure(self, action: str, failed: dict[str, Exception], total: int) -> PolicyProviderError:
         lines = [f"{self.kind}: {action} failed for {len(failed)} of {total} policies:"]
         lines += [f"  {self._label(k)}: {exc}" for k, exc in sorted(failed.items())]
@@ -267,13 +279,8 @@ class PolicySetProvider(ResourceProvider):
 
     # -- read --------------------------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = _user_props(props)
-        connection = props.get(CONNECTION)
-        old_items: dict[str, Any] = props.get(ITEMS) or {}
-        ids: dict[str, str] = props.get(IDS) or {}
-        item = self.item()
-        read, failed = self._run(connection, {k: partial(item.read, ids[k], self.on_connection(connection, old_items.get(k, {})))
-                                              for k in ids})
+        connection, ids, old_items = self._recorded(props)
+        read, failed = self._on_each(connection, ids, old_items, self.item().read)
         if failed:
             raise self._failure("read", failed, len(ids))
         found = {k: r for k, r in read.items() if r.id}  # an empty id: deleted out of band, dropped from the set
@@ -308,8 +315,7 @@ class PolicySetProvider(ResourceProvider):
         result = {**{k: CreateResult(i, old_items.get(k, {})) for k, i in ids.items()}, **done}  # as recorded, then done
         gone = {k: i for k, i in ids.items() if k not in new_items}
         if not failed:
-            deleted, failed = self._run(connection, {
-                k: partial(item.delete, i, self.on_connection(connection, old_items.get(k, {}))) for k, i in gone.items()})
+            deleted, failed = self._on_each(connection, gone, old_items, item.delete)
             for key in deleted:
                 result.pop(key)
         if failed:
@@ -322,13 +328,8 @@ class PolicySetProvider(ResourceProvider):
 
     # -- delete ------------------------------------------------------------------------------------
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        props = _user_props(props)
-        connection = props.get(CONNECTION)
-        old_items: dict[str, Any] = props.get(ITEMS) or {}
-        ids: dict[str, str] = props.get(IDS) or {}
-        item = self.item()
-        _, failed = self._run(connection, {k: partial(item.delete, ids[k], self.on_connection(connection, old_items.get(k, {})))
-                                           for k in ids})
+        connection, ids, old_items = self._recorded(props)
+        _, failed = self._on_each(connection, ids, old_items, self.item().delete)
         if failed:
             # The protocol has no partial result for a delete: the set stays in the state whole, the next destroy
             # deletes again (what is gone already, succeeds); one who keeps the set instead refreshes first.
