@@ -10,8 +10,9 @@ Whether each of those creates landed on the server only the server can say, so `
    held by a live process or by another machine (a shared backend) stays unless ``force_unlock`` says that
    run is dead;
 2. for each pending create of this package's resources, looks the object up by its natural key
-   (name in its scope; NCCM policyid + organization) and, if it is there, records it in the state as
-   that resource (adoption, as ``import_id`` does); if it is not, the create never landed;
+   (name in its scope; NCCM policyid + organization) and, if it is there holding exactly what the create sent,
+   records it in the state as that resource (adoption, as ``import_id`` does); if it is not, the create never
+   landed (an object of that name holding anything else is somebody else's, left alone);
    A policy set's pending create or update is handled item by item: each item of its new inputs that the set's
    state does not hold is looked up the same way and, if it is there, recorded in the set (adopt_set_items);
 3. clears the pending operations and runs ``pulumi refresh``, so the state says what the server holds.
@@ -73,7 +74,8 @@ class PendingCreate:
     resource: dict[str, Any]     # the pending operation's resource (urn, type, inputs, ...)
     provider: PolicyProvider
     scope: dict[str, Any]
-    found: dict[str, Any] | None  # the object the create made, if it landed
+    found: dict[str, Any] | None  # the object the create made, if it landed (or, adopting, the one it adopts)
+    existed: bool = False         # an adoption (import_id): the object was there before the create
 
     def remote(self) -> Any:
         return self.provider.spec.remote(self.scope)
@@ -92,8 +94,11 @@ def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: Set[
         provider = PROVIDERS[resource["type"].removeprefix(TYPE_PREFIX)]()
         inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__")}
         scope = provider.spec.scope_of(inputs)  # its scope fields and its connection
-        out.append(PendingCreate(resource["urn"].rsplit("::", 1)[-1], resource, provider, scope,
-                                 provider.spec.remote(scope).find(inputs)))
+        found = provider.spec.remote(scope).find(inputs)
+        existed = bool(inputs.get(IMPORT_ID))  # an adoption: the object is the one import_id names, made before
+        if not existed and not provider.is_ours(found, inputs):
+            found = None  # an object of that name holding anything else is somebody else's: the next up names it
+        out.append(PendingCreate(resource["urn"].rsplit("::", 1)[-1], resource, provider, scope, found, existed))
     return out
 
 

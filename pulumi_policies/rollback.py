@@ -165,7 +165,7 @@ def _remove_landed_pending_creates(stack: auto.Stack, target: dict[str, dict[str
         if key not in ((target.get(urn) or {}).get("inputs") or {}).get(ITEMS, {}):
             report.orphans_removed.append(item_label(_name({"urn": urn}), key))
     for create in pending_creates(stack, deployment, exclude=set(target)):
-        if create.found is not None:
+        if create.found is not None and not create.existed:  # what an adoption names was there before: it stays
             create.remote().delete(create.found["id"])
             report.orphans_removed.append(create.name)
     deployment["pending_operations"] = []
