@@ -120,11 +120,13 @@ def render(found: list[Found], *, source: str = "", as_sets: bool = False) -> st
     declared one by one, after the sets."""
     used_names: set[str] = set()
     used_idents: set[str] = set()
-    keys = Counter((f.kind, f.connection, item_key(f.spec, f.args)) for f in found) if as_sets else Counter()
     in_sets: list[Found] = []
-    single: list[Found] = []
-    for f in found:
-        (in_sets if keys[(f.kind, f.connection, item_key(f.spec, f.args))] == 1 else single).append(f)
+    single: list[Found] = [] if as_sets else found
+    if as_sets:
+        keyed = [(f.kind, f.connection, item_key(f.spec, f.args)) for f in found]
+        counts = Counter(keyed)
+        for f, set_key in zip(found, keyed, strict=True):
+            (in_sets if counts[set_key] == 1 else single).append(f)
     modules: dict[str, set[str]] = {}
     for item in in_sets:
         modules.setdefault(item.spec.import_from, set()).add(item.kind + SET_SUFFIX)

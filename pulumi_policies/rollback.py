@@ -143,10 +143,7 @@ def _restore_outputs(stack: auto.Stack, target_deployment: Mapping[str, Any], re
     if recorded is None:
         return
     exported = stack.export_stack()
-    deployment = dict(exported.deployment or {})
-    for resource in deployment.get("resources") or []:
-        if resource.get("type") == "pulumi:pulumi:Stack":
-            resource["outputs"] = recorded
+    deployment = _with_stack_outputs(dict(exported.deployment or {}), recorded)
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
     report.outputs = sorted(recorded)
 
@@ -306,8 +303,8 @@ def previous_checkpoint(stack_name: str, work_dir: str | os.PathLike[str],
         chosen: str | None = None
         if updates and updates[-1][0].get("result") != "succeeded":
             message = updates[-1][0].get("message") or ""
-            aimed = f"{folder}/{message.removeprefix(MARK).strip()}"
-            chosen = aimed if message.startswith(MARK) and aimed in keys else None
+            aimed = _aimed(folder, message)
+            chosen = aimed if aimed in keys else None
             wanted = 1
         else:
             wanted = 2
@@ -319,14 +316,26 @@ def previous_checkpoint(stack_name: str, work_dir: str | os.PathLike[str],
             chosen = good[-wanted]
         deployment = _latest(store, chosen)
         outputs_from = _outputs_source(updates, chosen, folder, keys)
-        if outputs_from != chosen:
-            recorded = _stack_outputs(_latest(store, outputs_from))
-            for resource in deployment.get("resources") or []:
-                if resource.get("type") == "pulumi:pulumi:Stack" and recorded is not None:
-                    resource["outputs"] = recorded
+        recorded = _stack_outputs(_latest(store, outputs_from)) if outputs_from != chosen else None
+        if recorded is not None:
+            deployment = _with_stack_outputs(deployment, recorded)
     except backends.StoreError as exc:
         raise RollbackError(str(exc)) from exc
     return chosen.rsplit("/", 1)[-1], deployment
+
+
+def _with_stack_outputs(deployment: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    """`deployment` with its stack resource's outputs set to `outputs` (as recorded: secrets still encrypted)."""
+    for resource in deployment.get("resources") or []:
+        if resource.get("type") == "pulumi:pulumi:Stack":
+            resource["outputs"] = outputs
+    return deployment
+
+
+def _aimed(folder: str, message: str) -> str | None:
+    """The checkpoint a rollback's update message names (`MARK <name>`), as a key of `folder`; None for any other
+    update (``up --rollback-on-failure`` names no checkpoint: its aim is not a key)."""
+    return f"{folder}/{message.removeprefix(MARK).strip()}" if message.startswith(MARK) else None
 
 
 def _latest(store: Any, key: str) -> dict[str, Any]:
@@ -346,7 +355,7 @@ def _outputs_source(updates: list[tuple[dict[str, Any], str]], chosen: str, fold
         message = (updates[index][0].get("message") or "") if index is not None else ""
         if index is None or not message.startswith(MARK):
             return chosen
-        aimed = f"{folder}/{message.removeprefix(MARK).strip()}"
+        aimed = _aimed(folder, message)
         earlier = [key for entry, key in updates[:index] if entry.get("result") == "succeeded"]
         if aimed in keys:
             chosen = aimed

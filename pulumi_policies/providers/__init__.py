@@ -5,6 +5,8 @@ sets, sets.py): module attributes, so that the provider object Pulumi pickles in
 reference (the names are the ones earlier releases wrote into existing states).
 """
 
+from typing import Any, TypeVar
+
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 
 from .engine import PolicyProvider, PolicyProviderError
@@ -13,30 +15,29 @@ from .specs import CONNECTION, SPECS, TYPE_MODULE, TYPE_PREFIX, ResourceSpec, re
 
 PROVIDERS: dict[str, type[PolicyProvider]] = {}
 SET_PROVIDERS: dict[str, type[PolicySetProvider]] = {}  # by the set's kind: <Kind>Set
+T = TypeVar("T")
+
+
+def _class_once(registry: dict[str, type[T]], kind: str, base: type[T], attributes: dict[str, Any]) -> type[T]:
+    """`registry[kind]`, made the first time as ``<kind>Provider``, a subclass of `base`, and a module attribute."""
+    cls = registry.get(kind)
+    if cls is None:
+        name = f"{kind}Provider"
+        cls = type(name, (base,), {**attributes, "__module__": __name__, "__qualname__": name})
+        registry[kind] = globals()[name] = cls
+    return cls
 
 
 def provider_class(spec: ResourceSpec) -> type[PolicyProvider]:
     """The provider class of a registered spec, made once."""
     if SPECS.get(spec.kind) is not spec:
         raise ValueError(f"{spec.kind!r} is not a registered resource: register(spec) first")
-    cls = PROVIDERS.get(spec.kind)
-    if cls is None:
-        name = f"{spec.kind}Provider"
-        cls = type(name, (PolicyProvider,), {"spec": spec, "__module__": __name__, "__qualname__": name})
-        PROVIDERS[spec.kind] = globals()[name] = cls
-    return cls
+    return _class_once(PROVIDERS, spec.kind, PolicyProvider, {"spec": spec})
 
 
 def set_provider_class(spec: ResourceSpec) -> type[PolicySetProvider]:
     """The provider class of a registered spec's sets, made once."""
-    kind = spec.kind + SET_SUFFIX
-    cls = SET_PROVIDERS.get(kind)
-    if cls is None:
-        name = f"{kind}Provider"
-        cls = type(name, (PolicySetProvider,), {"item": provider_class(spec), "__module__": __name__,
-                                                "__qualname__": name})
-        SET_PROVIDERS[kind] = globals()[name] = cls
-    return cls
+    return _class_once(SET_PROVIDERS, spec.kind + SET_SUFFIX, PolicySetProvider, {"item": provider_class(spec)})
 
 
 for _spec in list(SPECS.values()):
