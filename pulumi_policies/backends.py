@@ -29,6 +29,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pulumi import automation as auto
 
+from . import stacks
+
 
 class StoreError(Exception):
     """The backend's store could not be read; the message names the backend (credentials redacted)."""
@@ -155,7 +157,7 @@ def backend_url(work_dir: str | os.PathLike[str], env: dict[str, str] | None = N
     url = (env or {}).get("PULUMI_BACKEND_URL") or os.environ.get("PULUMI_BACKEND_URL", "")
     if not url:
         try:  # `pulumi whoami` reads no checkpoint, so it also works on a stack a crash left unreadable
-            url = auto.LocalWorkspace(work_dir=str(work_dir), env_vars=env).who_am_i().url or ""
+            url = stacks.workspace(work_dir, env).who_am_i().url or ""
         except auto.CommandError:
             return ""
     return url

@@ -133,7 +133,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from pulumi import automation as auto
 
-    from . import backends, rollback
+    from . import backends, rollback, stacks
 
     env: dict[str, str] | None = None
     kept = None
@@ -143,7 +143,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         from . import journal
 
         url = backends.backend_url(args.cwd)
-        stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
+        stack = stacks.select(args.stack, args.cwd)
         project = stack.workspace.project_settings().name
         kept = journal.path_for(url, project, stack.name)
         env = {"PULUMI_SKIP_CHECKPOINTS": "true", journal.ENV: str(kept), journal.RUN_ENV: uuid.uuid4().hex}
@@ -153,8 +153,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             print(report.text())
     else:
         try:
-            auto.select_stack(stack_name=args.stack, work_dir=args.cwd,
-                              opts=auto.LocalWorkspaceOptions(env_vars=env)).up(on_output=_echo)
+            stacks.up(stacks.select(args.stack, args.cwd, env), _echo)
             ok = True
         except auto.CommandError:
             ok = False
@@ -206,9 +205,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .client.errors import PolicyAPIError
 
     if args.stack:
-        from pulumi import automation as auto
+        from . import stacks
 
-        stack = auto.select_stack(stack_name=args.stack, work_dir=args.cwd)
+        stack = stacks.select(args.stack, args.cwd)
         connections.configure_from_stack(stack)
     only = {field: value for field in _scope_fields() if (value := getattr(args, f"scope:{field}")) is not None}
     program = io.StringIO()  # written out only once complete: a failed export leaves an existing file as it was

@@ -34,7 +34,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from . import backends, connections
+from . import backends, connections, stacks
 from .providers import CONNECTION, PROVIDERS, SET_PROVIDERS, PolicyProvider
 from .providers.engine import IMPORT_ID
 from .providers.sets import IDS, ITEMS, item_label, new_set_id
@@ -220,14 +220,13 @@ def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str,
             on_output: Callable[[str], Any] | None = None, force_unlock: bool = False) -> RecoveryReport:
     report = RecoveryReport(stack_name)
     report.repaired = repair_file_backend(stack_name, work_dir, env)
-    stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
-                              opts=auto.LocalWorkspaceOptions(env_vars=env))
+    stack = stacks.select(stack_name, work_dir, env)
     report.repaired += release_dead_lock(stack, work_dir, env, force_unlock)
     exported = stack.export_stack()
     deployment = dict(exported.deployment or {})
     pending = deployment.get("pending_operations") or []
     if not pending:
-        stack.refresh(on_output=on_output)
+        stacks.refresh(stack, on_output)
         return report
     resources = list(deployment.get("resources") or [])
     recorded = {r["urn"] for r in resources}
@@ -248,5 +247,5 @@ def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str,
     deployment["resources"] = resources
     deployment["pending_operations"] = []
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
-    stack.refresh(on_output=on_output)
+    stacks.refresh(stack, on_output)
     return report

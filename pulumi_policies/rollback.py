@@ -28,7 +28,7 @@ from typing import Any
 import pulumi
 from pulumi import automation as auto
 
-from . import backends
+from . import backends, stacks
 from .providers.engine import IMPORT_ID
 from .providers.sets import ITEMS, item_label
 from .providers.specs import TYPE_PREFIX
@@ -182,16 +182,15 @@ def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deploy
     _check_rollbackable(resources, skip)
     target = {urn: r for urn, r in _ours(resources).items() if _name(r) not in skip}
 
-    local = auto.select_stack(stack_name=stack_name, work_dir=work_dir, opts=auto.LocalWorkspaceOptions(env_vars=env))
+    local = stacks.select(stack_name, work_dir, env)
     _remove_landed_pending_creates(local, target, report)
-    local.refresh(on_output=on_output)
+    stacks.refresh(local, on_output)
     before = _ours(_deployment(local).get("resources") or [])
     keep = {urn: r for urn, r in before.items() if _name(r) in skip}
     report.skipped = sorted(_name(r) for r in _ours(resources).values() if _name(r) in skip)
 
     project = local.workspace.project_settings().name
-    inline = auto.select_stack(stack_name=stack_name, project_name=project, program=_program(target, keep),
-                               opts=auto.LocalWorkspaceOptions(work_dir=work_dir, env_vars=env))
+    inline = stacks.select(stack_name, work_dir, env, program=_program(target, keep), project_name=project)
     failure = ""
     errors = ResourceErrors()
     try:
@@ -258,11 +257,10 @@ def _engine_error(text: str) -> str:
 def up_with_rollback(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str, str] | None = None,
                      on_output: Callable[[str], Any] | None = None) -> tuple[bool, RollbackReport | None]:
     """`pulumi up`; on failure, roll back to the state recorded just before. Returns (up succeeded, report)."""
-    stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
-                              opts=auto.LocalWorkspaceOptions(env_vars=env))
+    stack = stacks.select(stack_name, work_dir, env)
     last_good = _deployment(stack)
     try:
-        stack.up(on_output=on_output)
+        stacks.up(stack, on_output)
         return True, None
     except auto.CommandError as exc:
         if on_output:
@@ -278,8 +276,7 @@ def previous_checkpoint(stack_name: str, work_dir: str | os.PathLike[str],
     the newest successful state. After a failed rollback: the same target that rollback aimed at.
     Read from the backend's own history (a DIY backend: file:// or postgres://, see backends).
     """
-    stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir),
-                              opts=auto.LocalWorkspaceOptions(env_vars=env))
+    stack = stacks.select(stack_name, work_dir, env)
     url = backends.backend_url(work_dir, env)
     store = backends.state_store(url)
     if store is None:
