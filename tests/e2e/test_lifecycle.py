@@ -150,9 +150,9 @@ class Scenario:
     def outputs(self) -> dict[str, dict[str, Any]]:
         return self.stack.outputs()
 
-    def state(self, resource: str) -> dict[str, Any]:
-        [state] = [r for r in self.stack.resources() if r["urn"].endswith(f"::{resource}")]
-        return state
+    def states(self) -> dict[str, dict[str, Any]]:
+        """What the state records for each resource, by resource name (one `pulumi stack export`)."""
+        return {r["urn"].rsplit("::", 1)[-1]: r for r in self.stack.resources()}
 
     def counts(self) -> dict[tuple[str, str], int]:
         return {(profile, kind): n for profile, remote in self.remotes.items() for kind, n in remote.counts().items()}
@@ -179,8 +179,9 @@ def step_create(s: Scenario) -> dict[str, dict[str, Any]]:
     # resource's checkpoint entry, rewritten after every step, before).
     program = (s.stack.project_dir / "__main__.py").read_text().splitlines()
     line = next(i for i, text in enumerate(program, 1) if "cls(item[" in text)
+    states = s.states()
     for profile, kind in PAIRS:
-        state = s.state(name(profile, kind))
+        state = states[name(profile, kind)]
         assert state["sourcePosition"] == f"project:///__main__.py#{line}", state["sourcePosition"]
         assert state["stackTrace"] == [{"sourcePosition": f"project:///__main__.py#{line}"}]
         assert state["outputs"].get("connection") == (None if profile == DEFAULT else profile)
@@ -224,8 +225,9 @@ def step_drift_shows_on_refresh_and_up_restores(s: Scenario, outs: dict[str, dic
     for profile, kind in PAIRS:
         s.remote(profile).drift(kind, outs[name(profile, kind)])
     s.stack.refresh()
+    states = s.states()
     for profile, kind in PAIRS:  # refresh records what each server holds
-        assert s.state(name(profile, kind))["outputs"]["description"] == "hand-made", (profile, kind)
+        assert states[name(profile, kind)]["outputs"]["description"] == "hand-made", (profile, kind)
     assert s.stack.changes() == {"update": len(PAIRS)}
     s.stack.up()
     assert all(s.remote(p).get(k, outs[name(p, k)])["description"] == "v2" for p, k in PAIRS)

@@ -44,8 +44,8 @@ class Estate:
         return [{"type": kind, "args": args} for kind, items in self.items.items() for args in items]
 
     def ids(self) -> dict[str, str]:
-        return {f"{name}[{key}]": value for name in SET_OF.values()
-                for key, value in self.ps.output(name)["ids"].items()}
+        outputs = self.ps.stack.outputs()
+        return {f"{name}[{key}]": value for name in SET_OF.values() for key, value in outputs[name]["ids"].items()}
 
 
 def report(ps: Any) -> set[tuple[str, str]]:
