@@ -133,8 +133,10 @@ def _stack_outputs(deployment: Mapping[str, Any]) -> dict[str, Any] | None:
                  if r.get("type") == "pulumi:pulumi:Stack"), None)
 
 
-def _restore_outputs(stack: auto.Stack, target_deployment: Mapping[str, Any], report: RollbackReport) -> None:
-    """Put back the stack outputs the target recorded (other stacks read them through stack references).
+def _restore_outputs(stack: auto.Stack, exported: auto.Deployment, target_deployment: Mapping[str, Any],
+                     report: RollbackReport) -> None:
+    """Put back the stack outputs the target recorded (other stacks read them through stack references) into the
+    state `exported` (the stack's current one).
 
     The rollback's program declares resources only, so its update leaves no outputs; the recorded values are
     written into the state as they were, secrets still encrypted by this stack's own secrets provider.
@@ -142,7 +144,6 @@ def _restore_outputs(stack: auto.Stack, target_deployment: Mapping[str, Any], re
     recorded = _stack_outputs(target_deployment)
     if recorded is None:
         return
-    exported = stack.export_stack()
     deployment = _with_stack_outputs(dict(exported.deployment or {}), recorded)
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
     report.outputs = sorted(recorded)
@@ -198,7 +199,8 @@ def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deploy
     except auto.CommandError as exc:
         failure = _engine_error(str(exc))
 
-    after = _ours(_deployment(local).get("resources") or [])
+    exported = local.export_stack()
+    after = _ours((exported.deployment or {}).get("resources") or [])
     for urn, wanted in target.items():
         name = _name(wanted)
         now = after.get(urn)
@@ -218,7 +220,7 @@ def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deploy
     report.deleted = sorted(_name(r) for urn, r in before.items() if urn not in target and urn not in keep
                             and urn not in after)
     if report.ok:
-        _restore_outputs(local, target_deployment, report)
+        _restore_outputs(local, exported, target_deployment, report)
         summary = inline.preview(on_output=on_output).change_summary
         changes = {k: v for k, v in summary.items() if k != "same" and v}
         if changes:
