@@ -14,16 +14,17 @@ from tests.support.postgres import PostgresMissing, PostgresServer
 # puts the files with the most tests first, the unit tests, and left a long engine file to run alone at the end).
 # The engine files go first, the longest of them (seconds of test time measured in one run, 2026-12-02, three
 # workers) before the rest, so the short files fill the gaps at the end.
-LONGEST_FIRST = ["reliability/test_crash_recovery.py",  # 144 s
-                 "e2e/test_rollback.py",             # 141
-                 "e2e/test_postgres_backend.py",     # 117
-                 "e2e/test_lifecycle.py",            # 77 (three server profiles in one stack)
-                 "e2e/test_export.py",               # 64
-                 "e2e/test_multi_tenant.py",         # 61
-                 "e2e/test_policy_sets.py",          # 57
-                 "reliability/test_faults.py",       # 52
-                 "e2e/test_examples.py",             # 42
-                 "reliability/test_secrets_and_tls.py"]  # 42
+LONGEST_FIRST = ["reliability/test_crash_recovery.py",  # 104 s
+                 "e2e/test_rollback.py",             # 96
+                 "e2e/test_postgres_backend.py",     # 87
+                 "e2e/test_lifecycle.py",            # 58 (three server profiles in one stack)
+                 "e2e/test_export.py",               # 51
+                 "e2e/test_policy_sets.py",          # 50
+                 "reliability/test_faults.py",       # 47
+                 "e2e/test_multi_tenant.py",         # 38
+                 "reliability/test_secrets_and_tls.py",  # 36
+                 "e2e/test_examples.py",             # 28
+                 "e2e/test_calls_per_operation.py"]  # 27
 ENGINE_DIRS = ["e2e", "reliability", "policypack", "bootstrap"]
 
 
