@@ -60,13 +60,13 @@ class StrictModel(BaseModel):
     """What users declare and what we send: unknown fields are errors (they catch typos)."""
 
     model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True,
-                              str_strip_whitespace=False)
+                              str_strip_whitespace=False, defer_build=True)
 
 
 class LenientModel(BaseModel):
     """What servers return: unknown fields are kept, nothing is rejected for being new."""
 
-    model_config = ConfigDict(extra="allow", validate_by_name=True, validate_by_alias=True)
+    model_config = ConfigDict(extra="allow", validate_by_name=True, validate_by_alias=True, defer_build=True)
 
 
 def field_flag(model: type[BaseModel], name: str, flag: str) -> bool:
