@@ -190,8 +190,7 @@ def rollback_to(stack_name: str, work_dir: str | os.PathLike[str], target_deploy
     keep = {urn: r for urn, r in before.items() if _name(r) in skip}
     report.skipped = sorted(_name(r) for r in _ours(resources).values() if _name(r) in skip)
 
-    project = local.workspace.project_settings().name
-    inline = stacks.select(stack_name, work_dir, env, program=_program(target, keep), project_name=project)
+    inline = stacks.select(stack_name, work_dir, env, program=_program(target, keep))
     failure = ""
     errors = ResourceErrors()
     try:

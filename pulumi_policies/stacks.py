@@ -1,11 +1,14 @@
 """The `pulumi` commands this package runs on a user's stack (rollback, recover, up), through the Automation API.
 
-Two things the Automation API does by default cost commands nothing here reads:
-- every ``LocalWorkspace`` made without a ``PulumiCommand`` runs `pulumi version` first; here one ``PulumiCommand``
-  serves the whole process;
-- ``Stack.up`` follows the update with `stack output` (twice) and `stack history`, ``Stack.refresh`` the refresh
-  with `stack history`, to fill a result object; ``up`` and ``refresh`` here are the one command they are.
-Each of those commands starts the CLI (0.15 to 0.3 s of CPU): a rollback runs 3 fewer of them, a recovery 2 to 3.
+Three things the Automation API does by default are left out here:
+- `pulumi stack select` before anything else: it would change the stack the user's own `pulumi` commands in the
+  project act on (a `pulumi-policies rollback --stack prod` left prod selected); every command here names its
+  stack instead (`--stack`), as the Automation API's own do;
+- `pulumi version` for every ``LocalWorkspace`` made without a ``PulumiCommand``; here one ``PulumiCommand`` serves
+  the whole process;
+- after ``Stack.up``, `stack output` (twice) and `stack history`, after ``Stack.refresh`` `stack history`, to fill a
+  result object nothing here reads; ``up`` and ``refresh`` here are the one command they are.
+Each of those commands starts the CLI (0.15 to 0.3 s of CPU): a rollback runs 6 fewer of them, a recovery 2 or 3.
 """
 
 from __future__ import annotations
@@ -24,18 +27,24 @@ def pulumi_command() -> auto.PulumiCommand:
     return auto.PulumiCommand()
 
 
-def workspace(work_dir: str | os.PathLike[str], env: dict[str, str] | None = None) -> auto.LocalWorkspace:
-    return auto.LocalWorkspace(work_dir=str(work_dir), env_vars=env, pulumi_command=pulumi_command())
+class _Workspace(auto.LocalWorkspace):
+    """A ``LocalWorkspace`` whose stacks are named in every command, never selected (see the module)."""
+
+    def select_stack(self, stack_name: str) -> None:
+        """Leave the project's selected stack as the user left it."""
+
+
+def workspace(work_dir: str | os.PathLike[str], env: dict[str, str] | None = None,
+              program: Callable[[], None] | None = None) -> auto.LocalWorkspace:
+    """The project in `work_dir` (its Pulumi.yaml); with `program`, that program runs in place of the project's."""
+    return _Workspace(work_dir=str(work_dir), env_vars=env, pulumi_command=pulumi_command(), program=program)
 
 
 def select(stack_name: str, work_dir: str | os.PathLike[str], env: dict[str, str] | None = None, *,
-           program: Callable[[], None] | None = None, project_name: str | None = None) -> auto.Stack:
-    """The stack `stack_name` of the project in `work_dir`; with `program`, that program runs in place of the
-    project's own (an inline program of project `project_name`)."""
-    opts = auto.LocalWorkspaceOptions(work_dir=str(work_dir), env_vars=env, pulumi_command=pulumi_command())
-    if program is None:
-        return auto.select_stack(stack_name=stack_name, work_dir=str(work_dir), opts=opts)
-    return auto.select_stack(stack_name=stack_name, project_name=project_name or "", program=program, opts=opts)
+           program: Callable[[], None] | None = None) -> auto.Stack:
+    """The stack `stack_name` of the project in `work_dir`, without selecting it (a stack that does not exist fails
+    the first command run on it: "no stack named ... found")."""
+    return auto.Stack.select(stack_name, workspace(work_dir, env, program))
 
 
 def run(stack: auto.Stack, *args: str, on_output: Callable[[str], Any] | None = None) -> auto.CommandResult:
