@@ -123,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from .stacks import NoProject  # the stack commands' one error that is the user's, not a bug: one line
+
+        if not isinstance(exc, NoProject):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

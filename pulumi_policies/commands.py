@@ -99,6 +99,12 @@ def _echo(text: str) -> None:
     sys.stdout.flush()
 
 
+def _echo_error(text: str) -> None:
+    """The engine's standard error, one line per call (a stack that does not exist, a lock, a missing passphrase)."""
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    sys.stderr.flush()
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from .report import build_report, preview_errors, render_markdown, render_text
 
@@ -153,7 +159,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             print(report.text())
     else:
         try:
-            stacks.up(stacks.select(args.stack, args.cwd, env), _echo)
+            stacks.up(stacks.select(args.stack, args.cwd, env), _echo, _echo_error)
             ok = True
         except auto.CommandError:
             ok = False

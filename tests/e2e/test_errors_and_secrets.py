@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.policies import Api, new_policy_stack
@@ -30,6 +32,23 @@ def test_invalid_input_fails_preview_naming_the_field_with_no_http_call(server, 
         for phrase in expected:
             assert phrase in text, text
     assert server.admin.requests()["total"] == 0
+
+
+def test_stack_commands_outside_a_project_or_on_a_missing_stack_say_so(server, make_stack, tmp_path):
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    elsewhere = tmp_path / "not-a-project"
+    elsewhere.mkdir()
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pulumi_policies.cli", *args], env=ps.stack.env,
+                              capture_output=True, text=True, timeout=120)
+
+    for command in ("recover", "rollback", "up"):
+        proc = cli(command, "--stack", "dev", "--cwd", str(elsewhere))
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, (command, proc.stderr)
+        assert f"error: {elsewhere} holds no Pulumi project" in proc.stderr, (command, proc.stderr)
+    proc = cli("up", "--stack", "nosuch", "--cwd", str(ps.stack.project_dir))
+    assert proc.returncode == 1 and "no stack named 'nosuch' found" in proc.stderr, proc.stdout + proc.stderr
 
 
 def test_name_conflict_says_how_to_adopt(server, make_stack, tmp_path):
