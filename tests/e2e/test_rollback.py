@@ -7,13 +7,12 @@ update, and a preview of the recorded state shows no changes.
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 import pytest
 
 from pulumi_policies import rollback
-from tests.support.engine import ENGINE_BIN, Stack
+from tests.support.engine import Stack
 from tests.support.policies import as_sets, comparable, new_policy_stack
 
 
@@ -57,12 +56,6 @@ def test_failed_update_rolls_back_to_the_last_good_dump(k, server, make_stack, t
     assert "rp-new" not in report.restored and ("rp-new" in report.deleted or k == 1 or "rp-new" not in report.left)
 
 
-def selected(stack: Stack) -> str:
-    """The stack a `pulumi` command in the project acts on when it names none."""
-    return subprocess.run([str(ENGINE_BIN / "pulumi"), "stack", "--show-name", "--non-interactive"],
-                          cwd=stack.project_dir, env=stack.env, capture_output=True, text=True, check=True).stdout.strip()
-
-
 def test_rollback_command_restores_the_previous_update(server, make_stack, tmp_path):
     ps = new_policy_stack(make_stack, server, tmp_path / "project")
     ps.declare(*declared("v1", extra=False))
@@ -79,7 +72,7 @@ def test_rollback_command_restores_the_previous_update(server, make_stack, tmp_p
     assert len(report.restored) == 6
     assert comparable(server.admin.dump()) == comparable(before)
     assert ps.stack.outputs() == outputs and len(outputs) == 6 and "stack outputs restored" in report.text()
-    assert selected(ps.stack) == "other", "a rollback of dev leaves the stack the user's own commands act on as it was"
+    assert ps.stack.selected() == "other", "a rollback of dev leaves the stack the user's own commands act on as it was"
 
 
 def test_rollback_reports_what_it_cannot_restore_and_continues_with_skip(server, make_stack, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_policies import journal
-from tests.support.engine import ENGINE_BIN, kill_tree
+from tests.support.engine import ENGINE_BIN, Stack, kill_tree
 from tests.support.policies import as_sets, assert_server_holds_exactly, new_policy_stack
 from tests.support.policies import mixed_policies as declared
 
@@ -103,6 +103,7 @@ def test_kill_9_mid_fast_up_then_fast_up_adopts_what_it_made(server, make_stack,
     made = {(e["kind"], json.dumps(e["key"], sort_keys=True)) for e in lines}
     assert len(made) >= on_server - DEPLOYED, "each object the dead run created is in the journal, begun or done"
 
+    Stack(ps.stack.project_dir, ps.stack.env, "other").pulumi("stack", "init")  # the user has moved on
     recovered = subprocess.run([*cli, "recover", *where], env=ps.stack.env, capture_output=True, text=True,
                                timeout=300)
     assert recovered.returncode == 0, recovered.stdout[-2000:] + recovered.stderr[-2000:]
@@ -115,6 +116,7 @@ def test_kill_9_mid_fast_up_then_fast_up_adopts_what_it_made(server, make_stack,
     assert_server_holds_exactly(server.admin.dump(), items)  # adopted, not duplicated, at the declared values
     assert ps.stack.changes() == {}
     assert not kept.exists(), "a successful `up --fast` removes the journal: the state records everything now"
+    assert ps.stack.selected() == "other", "recover and up of dev leave the stack the user's own commands act on"
 
 
 def settled(server) -> dict:

@@ -74,6 +74,12 @@ class Stack:
             raise AssertionError(f"pulumi {shown} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
         return proc
 
+    def selected(self) -> str:
+        """The stack a `pulumi` command in this project acts on when it names none (`pulumi stack select`'s)."""
+        return subprocess.run([str(ENGINE_BIN / "pulumi"), "stack", "--show-name", "--non-interactive"],
+                              cwd=self.project_dir, env=self.env, capture_output=True, text=True, check=True,
+                              timeout=60).stdout.strip()
+
     def init(self, config: dict[str, str] | None = None, secrets: dict[str, str] | None = None) -> Stack:
         """`pulumi stack init`, then every value in one `pulumi config set-all` (secrets encrypted)."""
         self.pulumi("stack", "init")
