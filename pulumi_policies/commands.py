@@ -93,16 +93,16 @@ def _scope_fields() -> dict[str, list[str]]:
     return out
 
 
-def _echo(text: str) -> None:
-    """Engine output, one line per call from the Automation API (without its newline)."""
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+def _echo(text: str, *, error: bool = False) -> None:
+    """Engine output, one line per call from the Automation API (without its newline); `error`: its standard error."""
+    stream = sys.stderr if error else sys.stdout
+    stream.write(text if text.endswith("\n") else text + "\n")
+    stream.flush()
 
 
 def _echo_error(text: str) -> None:
-    """The engine's standard error, one line per call (a stack that does not exist, a lock, a missing passphrase)."""
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
-    sys.stderr.flush()
+    """The engine's standard error (a stack that does not exist, a lock, a missing passphrase)."""
+    _echo(text, error=True)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

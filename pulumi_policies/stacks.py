@@ -1,4 +1,5 @@
-"""The `pulumi` commands this package runs on a user's stack (rollback, recover, up), through the Automation API.
+"""The `pulumi` commands this package runs on a user's stack (rollback, recover, up, export), through the Automation
+API.
 
 Three things the Automation API does by default are left out here:
 - `pulumi stack select` before anything else: it would change the stack the user's own `pulumi` commands in the
@@ -65,11 +66,9 @@ def run(stack: auto.Stack, *args: str, on_output: Callable[[str], Any] | None = 
         on_error: Callable[[str], Any] | None = None) -> auto.CommandResult:
     """`pulumi <args> --stack <name>` in the stack's workspace (its standard output and error lines to `on_output`
     and `on_error`); raises ``auto.CommandError`` if it fails."""
-    workspace = stack.workspace
-    env = dict(workspace.env_vars)
-    if workspace.pulumi_home is not None:
-        env["PULUMI_HOME"] = workspace.pulumi_home
-    return workspace.pulumi_command.run([*args, "--stack", stack.name], workspace.work_dir, env, on_output, on_error)
+    workspace = stack.workspace  # made by workspace(): its environment is env_vars alone (no pulumi_home)
+    return workspace.pulumi_command.run([*args, "--stack", stack.name], workspace.work_dir, dict(workspace.env_vars),
+                                        on_output, on_error)
 
 
 def up(stack: auto.Stack, on_output: Callable[[str], Any] | None = None,
