@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from . import connections
 from .client import checked_record
-from .models import field_marker, fields_with, python_names
+from .models import Marker, field_marker, fields_with, python_names
 from .models.canonical import canonical
 from .providers import CONNECTION, SET_SUFFIX, SPECS, ResourceSpec
 from .providers.sets import item_key
@@ -49,10 +49,10 @@ def _args(spec: ResourceSpec, record: dict[str, Any], scope: dict[str, Any]) -> 
     """The arguments that declare this object: run state left out, server defaults only where they differ."""
     model = spec.args_model
     args = canonical(model, {**python_names(spec.record_model, record), **scope})
-    for key in fields_with(model, "run_state"):
+    for key in fields_with(model, Marker.RUN_STATE):
         args.pop(key, None)
     for key in model.model_fields:
-        default = field_marker(model, key, "server_default", _NONE)
+        default = field_marker(model, key, Marker.SERVER_DEFAULT, _NONE)
         if default is not _NONE and key in args and args[key] == default:
             args.pop(key)
     return args

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .models import field_flag
+from .models import Marker, field_flag
 from .models.canonical import aligned, alternatives, canonical, is_model, matches
 from .providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, UNKNOWN
 from .providers.sets import ITEMS, item_label
@@ -103,7 +103,7 @@ def _item_changes(model: type[BaseModel], name: str, old: Any, new: Any) -> list
     by a Literal field (settings, by type). Only called with an object (or list) on each side, or none."""
     items = _shaped_item_changes(model, name, old, new)
     for item in items:
-        item.grants = field_flag(model, name, "grants")
+        item.grants = field_flag(model, name, Marker.GRANTS)
     return items
 
 
@@ -151,7 +151,7 @@ def _same(model: type[BaseModel] | None, name: str, old: dict[str, Any], new: di
     not declared (after a refresh the recorded inputs hold the server's values) is no change."""
     if model is None or name not in model.model_fields or op in ("create", "delete"):
         return False
-    if name not in new and field_flag(model, name, "computed"):
+    if name not in new and field_flag(model, name, Marker.COMPUTED):
         return True
     return canonical(model, old, only=[name]).get(name) == canonical(model, new, only=[name]).get(name)
 
@@ -224,7 +224,7 @@ def _policy_change(op: str, kind: str, resource: str, old: dict[str, Any], new: 
     for name in sorted(set(old) | set(new)):
         if old.get(name) == new.get(name) or _same(model, name, old, new, op):
             continue
-        if model is not None and name in model.model_fields and field_flag(model, name, "items") \
+        if model is not None and name in model.model_fields and field_flag(model, name, Marker.ITEMS) \
                 and all(_itemised(v) for v in (old.get(name), new.get(name))):
             change.items.extend(_item_changes(model, name, old.get(name), new.get(name)))
         else:

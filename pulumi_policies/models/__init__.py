@@ -1,8 +1,10 @@
 """Pydantic models of the documented payloads: the single source of truth for field names and rules."""
 
-from ._base import camel_to_snake, field_flag, field_marker, fields_with, model_flag, python_names
+from ._base import Marker, camel_to_snake, field_flag, field_marker, fields_with, lenient, model_flag, python_names
+from .condition import Approval, Approvers, Condition, DateSchedule, DaysSchedule, ManagerApproval, TimeOfAccess
 from .nccm import NCCM_READ_ONLY, ConfigurationPolicyArgs, ConfigurationPolicyRecord
 from .resource_manager import (
+    ImSetting,
     ItsmFilterCriterion,
     ItsmSetting,
     JustificationSetting,
@@ -16,7 +18,9 @@ from .resource_manager import (
 )
 
 __all__ = [
-    "NCCM_READ_ONLY", "ConfigurationPolicyArgs", "ConfigurationPolicyRecord", "ItsmFilterCriterion", "ItsmSetting",
-    "JustificationSetting", "Member", "Members", "PolicyFields", "PolicyRecord", "Profile", "ProfilePolicyArgs",
-    "ResourcePolicyArgs", "camel_to_snake", "field_flag", "field_marker", "fields_with", "model_flag", "python_names",
+    "NCCM_READ_ONLY", "Approval", "Approvers", "Condition", "ConfigurationPolicyArgs", "ConfigurationPolicyRecord",
+    "DateSchedule", "DaysSchedule", "ImSetting", "ItsmFilterCriterion", "ItsmSetting", "JustificationSetting",
+    "ManagerApproval", "Marker", "Member", "Members", "PolicyFields", "PolicyRecord", "Profile", "ProfilePolicyArgs",
+    "ResourcePolicyArgs", "TimeOfAccess", "camel_to_snake", "field_flag", "field_marker", "fields_with", "lenient",
+    "model_flag", "python_names",
 ]

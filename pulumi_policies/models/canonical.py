@@ -21,7 +21,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel
 
-from ._base import _format_timestamp, _parse_json_object, _parse_timestamp, field_flag, model_flag
+from ._base import Marker, _format_timestamp, _parse_json_object, _parse_timestamp, field_flag, field_marker, model_flag
 
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 
@@ -63,6 +63,11 @@ def _value(annotation: Any, raw: Any, unordered: bool = False) -> Any:
         return None
     options = alternatives(annotation)
     models = [t for t in options if is_model(t)]
+    if models and isinstance(raw, str):  # an object given as the JSON string holding it (a condition)
+        try:
+            raw = _parse_json_object(raw)
+        except ValueError:
+            return raw  # not comparable as an object; check reports it
     if models and isinstance(raw, dict):
         model = next((m for m in models if matches(m, raw)), models[0])
         return canonical(model, raw)
@@ -70,6 +75,9 @@ def _value(annotation: Any, raw: Any, unordered: bool = False) -> Any:
         origin = typing.get_origin(t)
         if origin is list and isinstance(raw, list):
             (item,) = typing.get_args(t) or (Any,)
+            kinds = [m for m in alternatives(item) if is_model(m)]
+            if len(kinds) > 1:  # a tagged union: an item of a kind no model describes is carried, not compared
+                raw = [x for x in raw if not isinstance(x, dict) or any(matches(m, x) for m in kinds)]
             items = [_value(item, x) for x in raw]
             return sorted(items, key=_sort_key) if unordered else items
         if origin is dict and isinstance(raw, (dict, str)):
@@ -108,12 +116,18 @@ def canonical(model: type[BaseModel], data: Mapping[str, Any], *, only: typing.I
     out: dict[str, Any] = {}
     names = set(only) if only is not None else None
     for name, field in model.model_fields.items():
-        if field_flag(model, name, "read_only") or (names is not None and name not in names):
+        if field_flag(model, name, Marker.READ_ONLY) or (names is not None and name not in names):
             continue
         raw = data.get(name, data.get(field.alias)) if field.alias else data.get(name)
         if raw is None and not field.is_required():
             raw = copy.deepcopy(_defaults(model)[name])  # absent means the default, on both sides
-        value = _value(field.annotation, raw, field_flag(model, name, "unordered"))
+        if field_flag(model, name, Marker.COMMA_SET) and isinstance(raw, (str, list)):
+            items = raw.split(",") if isinstance(raw, str) else [str(x) for x in raw]
+            raw = ",".join(sorted({x.strip() for x in items if x.strip()}))  # "b, a" is "a,b"
+        value = _value(field.annotation, raw, field_flag(model, name, Marker.UNORDERED))
+        unless = field_marker(model, name, Marker.ABSENT_UNLESS)
+        if unless and isinstance(value, dict) and not value.get(unless):
+            value = None  # e.g. a manager approval that is not required: no manager approval
         if value not in EMPTY:
             out[name] = value
     return out
@@ -169,7 +183,7 @@ def aligned(model: type[BaseModel], declared: dict[str, Any], recorded: dict[str
                 break
             if typing.get_origin(t) is list and isinstance(have, list) and isinstance(want, list):
                 (item,) = typing.get_args(t) or (Any,)
-                refs = [m for m in alternatives(item) if is_model(m) and model_flag(m, "reference")]
+                refs = [m for m in alternatives(item) if is_model(m) and model_flag(m, Marker.REFERENCE)]
                 if refs:
                     out[have_key] = [_as_declared(x, want) for x in have]
                 break
@@ -215,23 +229,94 @@ def _python_value(annotation: Any, value: Any) -> Any:
     return value
 
 
-@functools.cache
-def union_tags(model: type[BaseModel]) -> frozenset[str]:
-    """The tags of the discriminated unions in `model`'s tree (the Literal values that tell a union's models apart):
-    pydantic puts them in an error's location (``settings.0.ITSM.connection_id``), where they say nothing to a user."""
-    tags: set[str] = set()
-    pending: list[Any] = [f.annotation for f in model.model_fields.values()]
-    seen: set[Any] = {model}
-    while pending:
-        options = alternatives(pending.pop())
+def _field_named(model: type[BaseModel], key: str) -> str | None:
+    """The field `key` names in `model`, by its Python name or its wire alias."""
+    if key in model.model_fields:
+        return key
+    return next((n for n, f in model.model_fields.items() if f.alias == key), None)
+
+
+def unknown_parts(annotation: Any, held: Any) -> Any:
+    """What of `held` (a server's value of a field of this annotation) the models do not describe: keys unknown
+    at any level, under the names the server gave them, and items of a tagged list (settings) whose tag no model
+    has. None when it holds nothing more than the models know."""
+    models = [t for t in alternatives(annotation) if is_model(t)]
+    if models and isinstance(held, str):
+        try:
+            held = _parse_json_object(held)
+        except ValueError:
+            return None
+    if models and isinstance(held, dict):
+        model = next((m for m in models if matches(m, held)), models[0])
+        out: dict[str, Any] = {}
+        for key, value in held.items():
+            name = _field_named(model, key)
+            part = value if name is None else unknown_parts(model.model_fields[name].annotation, value)
+            if part not in EMPTY:
+                out[key] = part
+        return out or None
+    for t in alternatives(annotation):
+        if typing.get_origin(t) is list and isinstance(held, list):
+            (item,) = typing.get_args(t) or (Any,)
+            kinds = [m for m in alternatives(item) if is_model(m)]
+            if len(kinds) > 1:  # a tagged union: an item of a kind none of them is
+                return [x for x in held if isinstance(x, dict) and not any(matches(m, x) for m in kinds)] or None
+            return None
+    return None
+
+
+def with_unknown(model: type[BaseModel], body: dict[str, Any], extra: Mapping[str, Any], *,
+                 by_alias: bool) -> dict[str, Any]:
+    """`body`, a request body of `model` (wire names when `by_alias`), with `extra` (``unknown_parts`` of what the
+    server holds, by field) put back: unknown keys added, unknown items appended. What sat inside a part the body
+    no longer has (an approval removed) goes with it."""
+    out = dict(body)
+    for key, value in extra.items():
+        name = _field_named(model, key)
+        if name is None:
+            out[key] = value
+            continue
+        field = model.model_fields[name]
+        wire = field.alias if by_alias and field.alias else name
+        have = out.get(wire)
+        if isinstance(value, list) and isinstance(have, list):
+            out[wire] = [*have, *value]
+        elif isinstance(value, dict) and isinstance(have, dict):
+            sub = next((m for m in alternatives(field.annotation) if is_model(m) and matches(m, have)), None)
+            out[wire] = with_unknown(sub, have, value, by_alias=by_alias) if sub is not None else {**have, **value}
+    return out
+
+
+def python_path(model: type[BaseModel], loc: typing.Sequence[Any]) -> list[Any]:
+    """A validation error's location under Python names (pydantic gives the wire aliases: ``managerApproval``),
+    the tags of discriminated unions (``ITSM``) left out: ``["condition", "approval", "manager_approval", ...]``."""
+    out: list[Any] = []
+    annotation: Any = model
+    for part in loc:
+        options = alternatives(annotation)
         models = [t for t in options if is_model(t)]
-        if len(models) > 1:  # a union of models: the Literal fields are its tags
-            tags.update(str(a) for m in models for f in m.model_fields.values() for t in alternatives(f.annotation)
-                        if typing.get_origin(t) is Literal for a in typing.get_args(t))
-        for t in options:
-            if is_model(t) and t not in seen:
-                seen.add(t)
-                pending += [f.annotation for f in t.model_fields.values()]
-            elif not is_model(t):
-                pending += [a for a in typing.get_args(t) if a is not type(None)]
-    return frozenset(tags)
+        if isinstance(part, str) and len(models) > 1 and part in union_tags_of(models):
+            annotation = next(m for m in models if part in union_tags_of([m]))
+            continue
+        if isinstance(part, str) and models:
+            current = models[0]
+            name = _field_named(current, part)
+            if name is not None:
+                out.append(name)
+                annotation = current.model_fields[name].annotation
+                continue
+        if isinstance(part, int):
+            listed = next((t for t in options if typing.get_origin(t) is list), None)
+            annotation = (typing.get_args(listed) or (Any,))[0] if listed is not None else Any
+        elif any(typing.get_origin(t) is dict for t in options):
+            listed = next(t for t in options if typing.get_origin(t) is dict)
+            annotation = (typing.get_args(listed) or (str, Any))[-1]
+        else:
+            annotation = Any
+        out.append(part)
+    return out
+
+
+def union_tags_of(models: list[type[BaseModel]]) -> set[str]:
+    return {str(a) for m in models for f in m.model_fields.values() for t in alternatives(f.annotation)
+            if typing.get_origin(t) is Literal for a in typing.get_args(t)}

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from ._base import READ_ONLY, REPLACE, RUN_STATE, UNORDERED, LenientModel, StrictModel, Timestamp, server_default
+from ._base import READ_ONLY, REPLACE, RUN_STATE, UNORDERED, StrictModel, Timestamp, lenient, server_default
 
 _MAX_KEY = 25
 
@@ -54,23 +54,11 @@ class ConfigurationPolicyArgs(StrictModel):
     is_deleted: bool | None = Field(None, json_schema_extra=server_default(False))
 
 
-class ConfigurationPolicyRecord(LenientModel):
-    """A configuration policy as the server returns it: read-only fields included, unknown kept."""
-
-    id: str = Field(json_schema_extra=READ_ONLY)
-    status: str | None = None
-    creationtime: str | None = None
-    last_update_time: str | None = None
-    next_action_time: str | None = None
-    last_action_time: str | None = None
-    is_private: str | None = None
-    rule_description: str | None = None
-    schedule_descr: str | None = None
-    visibility: str | None = None
-    policyid: str | None = None
-    organization: str | None = None
-
-
 # Read-only fields of the document: ignored when sent, always returned.
 NCCM_READ_ONLY = ("id", "status", "creationtime", "last_update_time", "next_action_time", "last_action_time",
                   "is_private", "rule_description", "schedule_descr", "visibility")
+
+# A configuration policy as the server returns it: the writable fields and the read-only ones, unknown kept.
+ConfigurationPolicyRecord = lenient(ConfigurationPolicyArgs, name="ConfigurationPolicyRecord", extra={
+    "id": (str, Field(json_schema_extra=READ_ONLY)),
+    **{f: (str | None, Field(None, json_schema_extra=READ_ONLY)) for f in NCCM_READ_ONLY if f != "id"}})

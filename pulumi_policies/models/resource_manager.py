@@ -21,12 +21,14 @@ from ._base import (
     REFERENCE,
     REPLACE,
     UNORDERED,
-    JsonObject,
     LenientModel,
     StrictModel,
+    _parse_json_object,
+    lenient,
     marked,
     server_default,
 )
+from .condition import Condition
 
 
 class Member(StrictModel):
@@ -49,12 +51,16 @@ class Member(StrictModel):
 
 
 class Members(StrictModel):
-    """Who the policy applies to. Order carries no meaning."""
+    """Who the policy applies to, by kind. Order carries no meaning. ``tokens`` (API tokens) and
+    ``ai_identities`` are the kinds Britive's clients add to the document's three (britive-client-go/client.go
+    ``MembersEqual``; the Terraform provider's docs/resources/resource_manager_profile_policy.md)."""
 
     users: list[Member] = Field(default_factory=list, json_schema_extra=UNORDERED)
     tags: list[Member] = Field(default_factory=list, json_schema_extra=UNORDERED)
     service_identities: list[Member] = Field(default_factory=list, alias="serviceIdentities",
                                              json_schema_extra=UNORDERED)
+    tokens: list[Member] = Field(default_factory=list, json_schema_extra=UNORDERED)
+    ai_identities: list[Member] = Field(default_factory=list, alias="aiIdentities", json_schema_extra=UNORDERED)
 
 
 class ItsmFilterCriterion(StrictModel):
@@ -111,7 +117,25 @@ class JustificationSetting(_SettingBase):
         return value
 
 
-Setting = Annotated[ItsmSetting | JustificationSetting, Field(discriminator="settings_type")]
+class ImSetting(_SettingBase):
+    """Requests are routed through an incident-management connection (e.g. PagerDuty) and its escalation
+    policies (britive-client-go/models.go ``Setting``; britive/resources/resource_advanced_settings.go)."""
+
+    settings_type: Literal["IM"] = Field(alias="settingsType")
+    connection_id: str = Field(alias="connectionId", min_length=1)
+    connection_type: str = Field(alias="connectionType", min_length=1)
+    is_auto_approval_enabled: bool = Field(False, alias="isAutoApprovalEnabled")
+    escalation_policies: list[str] = Field(default_factory=list, alias="escalationPolicies",
+                                           json_schema_extra=UNORDERED)
+
+    @staticmethod
+    def summary(value: Mapping[str, Any]) -> str:
+        """How a review names this setting: which IM connection, and whether it approves by itself."""
+        auto = " (auto-approval)" if value.get("is_auto_approval_enabled") else ""
+        return f"IM via {value.get('connection_type', '?')} connection {value.get('connection_id', '?')}{auto}"
+
+
+Setting = Annotated[ItsmSetting | JustificationSetting | ImSetting, Field(discriminator="settings_type")]
 
 
 class PolicyFields(StrictModel):
@@ -124,14 +148,17 @@ class PolicyFields(StrictModel):
     is_active: bool | None = Field(None, alias="isActive", json_schema_extra=server_default(True))
     is_draft: bool | None = Field(None, alias="isDraft", json_schema_extra=server_default(False))
     is_read_only: bool | None = Field(None, alias="isReadOnly", json_schema_extra=server_default(False))
-    condition: JsonObject = Field(default_factory=dict)
+    # A JSON string (what the Terraform provider's users hold) is read as the object it holds.
+    condition: Annotated[Condition, BeforeValidator(_parse_json_object)] = Field(
+        default_factory=Condition, json_schema_extra=CARRY_UNKNOWN)
     resource: str | None = None
     access_level: str | None = Field(None, alias="accessLevel")
     access_type: Literal["Allow", "Deny"] | None = Field(None, alias="accessType",
                                                         json_schema_extra=server_default("Allow"))
     consumer: str | None = Field(None, json_schema_extra=COMPUTED)
-    settings: list[Setting] = Field(default_factory=list, json_schema_extra=marked(UNORDERED, ITEMS))
-    # Kinds a server holds that this model does not know (tokens, aiIdentities, ...) are kept on write.
+    # A settings type a server holds that this model does not know is kept on write, never refused when read.
+    settings: list[Setting] = Field(default_factory=list, json_schema_extra=marked(UNORDERED, ITEMS, CARRY_UNKNOWN))
+    # Member kinds a server holds that this model does not know are kept on write.
     members: Members = Field(default_factory=Members, json_schema_extra=marked(CARRY_UNKNOWN, GRANTS))
     # UNORDERED on a mapping: the order of each key's values carries no meaning.
     resource_labels: dict[str, list[str]] = Field(default_factory=dict, alias="resourceLabels",
@@ -164,62 +191,10 @@ class ProfilePolicyArgs(PolicyFields):
     profile_id: str = Field(alias="profileId", min_length=1, json_schema_extra=marked(REPLACE))
 
 
-def _no_member_list(value: Any) -> Any:
-    """Britive's SDK sends ``members: []`` for none; a server may echo it: no members."""
-    return None if value == [] else value
-
-
-class MemberRecord(LenientModel):
-    id: str | None = None
-    name: str | None = None
-
-
-class MembersRecord(LenientModel):
-    """Members as a server returns them: the known kinds by Python name, any other kind under its wire name."""
-
-    tags: list[MemberRecord] | None = None
-    users: list[MemberRecord] | None = None
-    service_identities: list[MemberRecord] | None = Field(None, alias="serviceIdentities")
-
-
-class FilterCriterionRecord(LenientModel):
-    supported_ticket_type: str | None = Field(None, alias="supportedTicketType")
-    filter: dict[str, Any] | None = None  # the ITSM system's own query: kept verbatim
-
-
-class SettingRecord(LenientModel):
-    settings_type: str | None = Field(None, alias="settingsType")
-    id: str | None = None
-    entity_id: str | None = Field(None, alias="entityId")
-    entity_type: str | None = Field(None, alias="entityType")
-    is_inherited: bool | None = Field(None, alias="isInherited")
-    connection_id: str | None = Field(None, alias="connectionId")
-    connection_type: str | None = Field(None, alias="connectionType")
-    is_comment_required: bool | None = Field(None, alias="isCommentRequired")
-    is_itsm_enabled: bool | None = Field(None, alias="isITSMEnabled")
-    itsm_filter_criteria: list[FilterCriterionRecord] | None = Field(None, alias="itsmFilterCriteria")
-    is_justification_required: bool | None = Field(None, alias="isJustificationRequired")
-    justification_regex: str | None = Field(None, alias="justificationRegex")
-
-
-class PolicyRecord(LenientModel):
-    """A policy as a server returns it: every field optional, unknown fields kept; condition as an object
-    or a JSON string, members with or without ids (or ``[]``), camelCase or snake_case."""
-
-    id: str = Field(json_schema_extra=READ_ONLY)
-    name: str | None = None
-    description: str | None = None
-    is_active: bool | None = Field(None, alias="isActive")
-    is_draft: bool | None = Field(None, alias="isDraft")
-    is_read_only: bool | None = Field(None, alias="isReadOnly")
-    condition: JsonObject | None = None
-    resource: str | None = None
-    access_level: str | None = Field(None, alias="accessLevel")
-    access_type: str | None = Field(None, alias="accessType")
-    consumer: str | None = None
-    settings: list[SettingRecord] | None = None
-    members: Annotated[MembersRecord | None, BeforeValidator(_no_member_list)] = None
-    resource_labels: dict[str, list[str]] | None = Field(None, alias="resourceLabels")
+# A policy as a server returns it: every field optional, unknown fields kept; condition as an object or a JSON
+# string, members with or without ids (or ``[]``), camelCase or snake_case, settings of types nobody here knows.
+PolicyRecord = lenient(PolicyFields, name="PolicyRecord",
+                       extra={"id": (str, Field(json_schema_extra=READ_ONLY))})
 
 
 class Profile(LenientModel):

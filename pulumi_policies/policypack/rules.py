@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import fields_with
+from ..models import Marker, fields_with
 from ..models.canonical import canonical, python_keys
 from ..providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, ResourceSpec
 from ..providers.sets import ITEMS, item_key, item_label, items_of
@@ -50,7 +50,7 @@ class Policy:
         """(kind, id or name) of every member granted (the items of its GRANTS field: users, tags...)."""
         model = self.spec.args_model if self.spec else None
         out: list[tuple[str, str]] = []
-        for granted in fields_with(model, "grants") if model else ():
+        for granted in fields_with(model, Marker.GRANTS) if model else ():
             members = self.get(granted, {})
             kinds = members.keys() if isinstance(members, Mapping) else ()
             out += [(kind, str(m.get("id") or m.get("name"))) for kind in kinds

@@ -36,8 +36,8 @@ from ..client import (
     ServerError,
     retry_after,
 )
-from ..models import camel_to_snake, field_flag, fields_with, python_names
-from ..models.canonical import EMPTY, aligned, canonical, union_tags
+from ..models import Marker, camel_to_snake, field_flag, fields_with, python_names
+from ..models.canonical import EMPTY, aligned, canonical, python_path, unknown_parts, with_unknown
 from .specs import CONNECTION, Remote, ResourceSpec
 
 IMPORT_ID = "import_id"
@@ -75,9 +75,9 @@ class PolicyProvider(ResourceProvider):
     @property
     def _fields(self) -> list[str]:
         model = self.spec.args_model
-        return [n for n in model.model_fields if not field_flag(model, n, "read_only")]
+        return [n for n in model.model_fields if not field_flag(model, n, Marker.READ_ONLY)]
 
-    def _flag(self, name: str, flag: str) -> bool:
+    def _flag(self, name: str, flag: Marker) -> bool:
         return field_flag(self.spec.args_model, name, flag)
 
     def _body(self, inputs: dict[str, Any], olds: dict[str, Any] | None = None, *, fresh: bool = False) -> dict[str, Any]:
@@ -93,7 +93,7 @@ class PolicyProvider(ResourceProvider):
                 continue
             if name in inputs:
                 value = inputs[name]
-            elif self._flag(name, "computed"):
+            elif self._flag(name, Marker.COMPUTED):
                 if not (self.spec.full_replace and olds and olds.get(name) is not None):
                     continue
                 value = olds[name]
@@ -106,28 +106,20 @@ class PolicyProvider(ResourceProvider):
             body = validated.model_dump(mode="json", by_alias=True, include=set(body))
         return self._carry_unknown(body, olds or {}) if fresh else body
 
-    def _unknown_keys(self, name: str, value: Any) -> dict[str, Any]:
-        """The keys of a CARRY_UNKNOWN field's value that its model does not know (a member kind like ``tokens``)."""
-        sub = self.spec.args_model.model_fields[name].annotation
-        if not isinstance(value, dict) or not isinstance(sub, type):
-            return {}
-        known = {k for n, f in sub.model_fields.items() for k in (n, f.alias) if k}
-        return {k: v for k, v in value.items() if k not in known}
-
-    def _shows_unknown_keys(self, outs: dict[str, Any]) -> bool:
-        return any(self._unknown_keys(name, outs.get(name)) for name in fields_with(self.spec.args_model, "carry_unknown"))
+    def _unknown_parts(self, current: dict[str, Any]) -> dict[str, Any]:
+        """What the server holds, in its CARRY_UNKNOWN fields, that the models do not describe (a member kind, a
+        settings type, a key inside a condition), by field."""
+        model = self.spec.args_model
+        parts = {name: unknown_parts(model.model_fields[name].annotation, current.get(name))
+                 for name in fields_with(model, Marker.CARRY_UNKNOWN)}
+        return {name: part for name, part in parts.items() if part is not None}
 
     def _carry_unknown(self, body: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-        """Keys the server holds that the model does not know go back as they are: a PATCH replaces ``members``
-        whole, and a grant this project cannot express must not be lost. `current` must be what the server
-        holds now (see ``_update``), never the state: a grant revoked by hand would come back."""
-        for name in fields_with(self.spec.args_model, "carry_unknown"):
-            field = self.spec.args_model.model_fields[name]
-            key = field.alias if self.spec.wire_by_alias and field.alias else name
-            extra = {k: v for k, v in self._unknown_keys(name, current.get(name)).items() if v not in EMPTY}
-            if extra and isinstance(body.get(key), dict):
-                body[key] = {**body[key], **extra}
-        return body
+        """What the server holds beyond the models goes back as it is: a PATCH replaces ``members``, ``settings``
+        and ``condition`` whole, and a grant or rule this project cannot express must not be lost. `current` must be
+        what the server holds now (see ``_update``), never the state: a grant revoked by hand would come back."""
+        extra = self._unknown_parts(current)
+        return with_unknown(self.spec.args_model, body, extra, by_alias=self.spec.wire_by_alias) if extra else body
 
     def outputs(self, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
         """Every field the server returned, snake_case, plus the scope; the remote id under id_output.
@@ -170,9 +162,8 @@ class PolicyProvider(ResourceProvider):
                 loc = error["loc"]
                 if _unknown_along(inputs, loc):
                     continue  # decided once the value is known
-                if error["type"] == "missing":  # pydantic names a missing field by its wire alias
-                    loc = (*loc[:-1], camel_to_snake(str(loc[-1])))
-                path = _path(loc, union_tags(self.spec.args_model))
+                loc = tuple(python_path(self.spec.args_model, loc))  # pydantic names fields by their wire aliases
+                path = _path(loc)
                 reason = error["msg"].removeprefix("Value error, ")
                 failures.append(CheckFailure(str(loc[0]) if loc else "",
                                              f"{self.spec.kind}.{path}: {reason} (got {_show(error.get('input'))})"))
@@ -203,10 +194,10 @@ class PolicyProvider(ResourceProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         news = _user_props(news)
         olds = _user_props(olds)
-        replaces = [f for f in self._fields if self._flag(f, "replace") and news.get(f) != olds.get(f)]
+        replaces = [f for f in self._fields if self._flag(f, Marker.REPLACE) and news.get(f) != olds.get(f)]
         if news.get(CONNECTION) != olds.get(CONNECTION):
             replaces.append(CONNECTION)  # another server: the object is made there and deleted here
-        compared = [f for f in self._fields if f not in replaces and (f in news or not self._flag(f, "computed"))]
+        compared = [f for f in self._fields if f not in replaces and (f in news or not self._flag(f, Marker.COMPUTED))]
         unknown = [f for f in compared if _contains_unknown(news.get(f))]
         want = canonical(self.spec.args_model, news, only=compared)
         have = canonical(self.spec.args_model, aligned(self.spec.args_model, news, olds), only=compared)
@@ -399,7 +390,7 @@ class PolicyProvider(ResourceProvider):
         saw them; and a server that has shown keys our models do not know (member kinds such as ``tokens``)
         gets them back as it holds them now. Other updates are one PATCH.
         """
-        read_first = self.spec.full_replace or self._shows_unknown_keys(olds)
+        read_first = self.spec.full_replace or bool(self._unknown_parts(olds))
         if read_first and not current_is_fresh:
             record = remote.retrieve(remote_id)
             if record is None:
@@ -444,13 +435,11 @@ def _unknown_along(data: Any, loc: tuple[Any, ...]) -> bool:
     return _contains_unknown(data)
 
 
-def _path(loc: tuple[Any, ...], tags: frozenset[str]) -> str:
+def _path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in tags:
-            continue  # the discriminated-union branch pydantic names (ITSM...); the index says which item
         else:
             out += f".{part}" if out else str(part)
     return out

@@ -36,6 +36,7 @@ from ..client import (
 from ..models import (
     ConfigurationPolicyArgs,
     ConfigurationPolicyRecord,
+    Marker,
     PolicyRecord,
     ProfilePolicyArgs,
     ResourcePolicyArgs,
@@ -237,7 +238,7 @@ class ResourceSpec:
     @property
     def grants_access(self) -> bool:
         """Does it grant access to members (a GRANTS field)? Then the policy pack's access rules apply."""
-        return bool(fields_with(self.args_model, "grants"))
+        return bool(fields_with(self.args_model, Marker.GRANTS))
 
     def title(self, *values: Mapping[str, Any]) -> str | None:
         """The object's own name from the first of `values` (inputs, outputs...) that has a title field set."""

@@ -36,7 +36,7 @@ def seed(server) -> None:
             body = {"name": name, "description": f"{kind} {i}", "isActive": i % 3 != 0,
                     "members": {"users": [{"id": f"u{i}", "name": f"user {i}"}], "tags": [{"name": "t"}]},
                     "resourceLabels": {"env": ["prod", "dev"][: 1 + i % 2], "owner": [f"team-{i % 7}"]},
-                    "settings": settings[: i % 3], "condition": {"hours": [9, 17]} if i % 4 == 0 else {}}
+                    "settings": settings[: i % 3], "condition": {"ip_address": "10.0.0.0/8"} if i % 4 == 0 else {}}
             url = path or "/api/resource-manager/profiles/prof-eng/policies"
             r = api.rm.post(url, json=body)
             assert r.status_code == 201, r.text

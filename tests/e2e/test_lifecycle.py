@@ -31,7 +31,8 @@ CASES: dict[str, dict[str, Any]] = {
     "ResourcePolicy": {
         "args": {"name": "rp-lifecycle", "description": "v1", "access_type": "Allow",
                  "members": {"users": [{"name": "alice"}], "tags": [{"id": "t1", "name": "sre"}]},
-                 "resource_labels": {"env": ["prod", "eu"]}, "condition": {"ipRange": ["10.0.0.0/8"]}},
+                 "resource_labels": {"env": ["prod", "eu"]}, "condition": {"ipAddress": "10.0.0.0/8",
+                                                                              "approval": {"timeToApprove": 30}}},
         "update": {"description": "v2", "members": {"users": [{"name": "bob"}, {"name": "alice"}]},
                    "name": "rp-lifecycle-renamed"},
         "replace": None, "adopt_key": "name",

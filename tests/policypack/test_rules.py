@@ -106,7 +106,7 @@ def test_duplicate_grants_across_the_stack():
                                                   ("ResourcePolicy", "b", {**same, "resource": "other"}),
                                                   ("ResourcePolicy", "c", {**same, "access_type": "Deny"}),
                                                   ("ResourcePolicy", "d", {**same, "access_level": "admin"}),
-                                                  ("ResourcePolicy", "e", {**same, "condition": {"hours": [9, 17]}})])
+                                                  ("ResourcePolicy", "e", {**same, "condition": {"ip_address": "10.0.0.0/8"}})])
     assert ok == []  # another access level or condition is another grant
     found = stack_violations("no-duplicate-grants", [("ResourcePolicy", "a", same),
                                                      ("ResourcePolicy", "b", {**same, "members": {"users": [{"name": "bob"}]}})])

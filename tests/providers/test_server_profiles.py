@@ -38,7 +38,7 @@ def post_counts(server) -> int:
 @pytest.mark.parametrize("profiled", ["britive"], indirect=True)
 def test_member_ids_filled_by_the_server_are_no_change(profiled):
     inputs = checked(RP, {"name": "p", "members": {"users": [{"name": "alice"}], "tags": [{"id": "t1"}]},
-                          "condition": {"approval": {"x": 1}}})
+                          "condition": {"approval": {"timeToApprove": 30, "approvers": {"tags": ["b", "a"]}}}})
     made = RP.create(inputs)
     assert made.outs["members"]["users"][0]["id"]  # the server gave alice an id
     assert RP.diff(made.id, made.outs, inputs).changes is False
@@ -53,43 +53,48 @@ def test_member_ids_filled_by_the_server_are_no_change(profiled):
 
 
 @pytest.mark.parametrize("profiled", ["britive"], indirect=True)
-def test_a_member_kind_the_provider_does_not_know_survives_an_update(profiled):
+def test_tokens_and_ai_identities_are_managed_like_the_other_member_kinds(profiled):
     api = Api(profiled)
-    inputs = checked(RP, {"name": "p", "members": {"users": [{"name": "alice"}]}})
+    inputs = checked(RP, {"name": "p", "members": {"users": [{"name": "alice"}], "tokens": [{"name": "ci"}]}})
     made = RP.create(inputs)
     path = api.rm_path("ResourcePolicy", made.outs["policy_id"])
-    current = api.rm.get(path).json()["members"]
-    assert api.rm.patch(path, json={"members": {**current, "tokens": [{"id": "tok-1", "name": "ci"}]}}).status_code == 204
+    stored = api.rm.get(path).json()["members"]
+    assert [t["name"] for t in stored["tokens"]] == ["ci"] and stored["tokens"][0]["id"]  # the server's id
+    assert RP.diff(made.id, RP.read(made.id, made.outs).outs, inputs).changes is False
+    api.rm.patch(path, json={"members": {**stored, "aiIdentities": [{"name": "agent"}]}})  # granted by hand
     read = RP.read(made.id, made.outs)
-    assert RP.diff(made.id, read.outs, inputs).changes is False  # not ours to manage: not a change
-    news = checked(RP, {**inputs, "description": "v2"}, inputs)
-    RP.update(made.id, read.outs, news)
-    stored = api.rm.get(path).json()
-    assert stored["description"] == "v2" and stored["members"]["tokens"] == [{"id": "tok-1", "name": "ci"}]
+    assert RP.diff(made.id, read.outs, inputs).changes is True  # drift, shown at the next preview
+    RP.update(made.id, read.outs, inputs)
+    assert api.rm.get(path).json()["members"]["aiIdentities"] == []  # the program's members are the truth
 
 
 @pytest.mark.parametrize("profiled", ["britive"], indirect=True)
-def test_a_grant_revoked_by_hand_since_the_last_read_is_not_brought_back(profiled):
-    """Unknown member kinds are carried from what the server holds at the time of the PATCH, never from the state."""
+def test_a_settings_type_the_provider_does_not_know_survives_an_update(profiled):
+    """A newer server's settings type (and a condition key nobody here knows) is kept on every write, read fresh
+    before it: one an admin removed by hand since the last read is not brought back."""
     api = Api(profiled)
-    inputs = checked(RP, {"name": "p", "members": {"users": [{"name": "alice"}]}})
+    profiled.admin.set_config(setting_types="any")
+    inputs = checked(RP, {"name": "p", "members": {"users": [{"name": "alice"}]},
+                          "settings": [{"settings_type": "JUSTIFICATION"}]})
     made = RP.create(inputs)
     path = api.rm_path("ResourcePolicy", made.outs["policy_id"])
-    members = api.rm.get(path).json()["members"]
-    api.rm.patch(path, json={"members": {**members, "tokens": [{"id": "tok-1"}], "aiIdentities": [{"id": "ai-1"}]}})
-    read = RP.read(made.id, made.outs)  # the state now records both grants
-    members = api.rm.get(path).json()["members"]
-    api.rm.patch(path, json={"members": {**members, "tokens": []}})  # an admin revokes the token by hand
-    profiled.admin.clear_requests()
+    held = api.rm.get(path).json()
+    geo = {"settingsType": "GEO", "isInherited": False, "regions": ["eu"]}
+    assert api.rm.patch(path, json={"settings": [*held["settings"], geo]}).status_code == 204
+    read = RP.read(made.id, made.outs)
+    assert RP.diff(made.id, read.outs, inputs).changes is False  # not ours to manage: not a change
     RP.update(made.id, read.outs, checked(RP, {**inputs, "description": "v2"}, inputs))
+    stored = api.rm.get(path).json()
+    assert stored["description"] == "v2"
+    assert [{k: s[k] for k in geo} for s in stored["settings"] if s["settingsType"] == "GEO"] == [geo]
+    # revoked by hand after the state recorded it: the next update reads fresh and does not restore it
+    api.rm.patch(path, json={"settings": [s for s in stored["settings"] if s["settingsType"] != "GEO"]})
+    profiled.admin.clear_requests()
+    RP.update(made.id, RP.read(made.id, made.outs).outs | {"settings": read.outs["settings"]},
+              checked(RP, {**inputs, "description": "v3"}, inputs))
     assert profiled.admin.requests()["counts"] == {"GET /api/resource-manager/policies/{ref}": 1,
                                                    "PATCH /api/resource-manager/policies/{ref}": 1}
-    stored = api.rm.get(path).json()["members"]
-    assert stored["tokens"] == [] and stored["aiIdentities"] == [{"id": "ai-1"}]
-    # a state written before member kinds were kept under their wire names (ai_identities) changes nothing
-    old_state = {**read.outs, "members": {"users": [{"name": "alice"}], "ai_identities": [{"id": "ai-1"}]}}
-    RP.update(made.id, old_state, checked(RP, {**inputs, "description": "v3"}, inputs))
-    assert api.rm.get(path).json()["members"]["aiIdentities"] == [{"id": "ai-1"}]
+    assert [s["settingsType"] for s in api.rm.get(path).json()["settings"]] == ["JUSTIFICATION"]
 
 
 @pytest.mark.parametrize("profiled", ["documented"], indirect=True)

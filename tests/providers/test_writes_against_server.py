@@ -43,7 +43,7 @@ def created(provider, args: dict[str, Any]):
 
 @pytest.mark.parametrize("provider,scope", [(RP, {}), (PP, {"profile_id": "prof-eng"})])
 @pytest.mark.parametrize("cleared", [{"access_level": "admin"}, {"resource_labels": {"env": ["prod"]}},
-                                     {"condition": {"hours": [9, 17]}}])
+                                     {"condition": {"ip_address": "10.0.0.0/8"}}])
 def test_fields_cleared_by_a_patch_are_gone_from_the_outputs(api, provider, scope, cleared):
     id_, outs, inputs = created(provider, {"name": "p", **scope, **cleared})
     news = checked(provider, {"name": "p", **scope}, inputs)

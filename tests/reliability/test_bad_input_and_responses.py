@@ -39,7 +39,7 @@ BREAKERS = [
     ("ProfilePolicy", st.builds(lambda r: ("settings", {**VALID["ProfilePolicy"], "settings": [
         {"settings_type": "JUSTIFICATION", "justification_regex": r}]}), st.sampled_from(["(", "[a-", "*x", "a{2,1}", "(?P<"]))),
     ("ProfilePolicy", st.builds(lambda t: ("settings", {**VALID["ProfilePolicy"], "settings": [{"settings_type": t}]}),
-                                text.filter(lambda t: t not in ("ITSM", "JUSTIFICATION")))),
+                                text.filter(lambda t: t not in ("ITSM", "JUSTIFICATION", "IM")))),
     ("ProfilePolicy", st.builds(lambda v: ("members", {**VALID["ProfilePolicy"], "members": {"users": [v]}}),
                                 st.one_of(st.just({}), st.just({"id": ""}), st.integers(), text))),
     ("ProfilePolicy", st.builds(lambda v: ("profile_id", {"name": "n", "profile_id": v}), st.just(""))),

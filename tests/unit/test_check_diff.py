@@ -20,9 +20,9 @@ def failures(provider, news):
 def test_valid_inputs_pass_and_come_back_snake_case_and_canonical():
     result = RP.check({}, {"name": "db", "isActive": True, "members": {"users": [{"name": "bob"}, {"name": "al"}],
                                                                         "serviceIdentities": [{"id": "s1"}]},
-                           "resourceLabels": {"env": ["prod", "dev"]}, "condition": '{"a": 1}'})
+                           "resourceLabels": {"env": ["prod", "dev"]}, "condition": '{"ipAddress": "10.0.0.0/8"}'})
     assert result.failures == []
-    assert result.inputs == {"name": "db", "is_active": True, "condition": {"a": 1},
+    assert result.inputs == {"name": "db", "is_active": True, "condition": {"ip_address": "10.0.0.0/8"},
                              "members": {"users": [{"name": "al"}, {"name": "bob"}], "service_identities": [{"id": "s1"}]},
                              "resource_labels": {"env": ["dev", "prod"]}}
 
@@ -71,8 +71,9 @@ def test_no_diff_after_apply_even_with_server_defaults_and_order():
 
 
 def test_condition_as_json_string_equals_object():
-    news = RP.check({}, {"name": "db", "condition": {"ip": ["10.0.0.0/8"], "time": "9-5"}}).inputs
-    olds = {"name": "db", "condition": json.dumps({"time": "9-5", "ip": ["10.0.0.0/8"]})}
+    condition = {"ipAddress": "10.0.0.0/8", "approval": {"timeToApprove": 30, "approvers": {"tags": ["sre"]}}}
+    news = RP.check({}, {"name": "db", "condition": condition}).inputs
+    olds = {"name": "db", "condition": json.dumps(condition)}
     assert RP.diff("id", olds, news).changes is False
 
 
@@ -136,7 +137,11 @@ def test_order_never_matters(users, labels, data):
 @given(inputs=st.fixed_dictionaries({"name": names}, optional={
     "description": st.text(max_size=20), "is_active": st.booleans(),
     "members": st.fixed_dictionaries({}, optional={"tags": st.lists(st.fixed_dictionaries({"id": names}), max_size=3)}),
-    "condition": st.dictionaries(names, st.integers(), max_size=3)}))
+    "condition": st.fixed_dictionaries({}, optional={
+        "ip_address": st.lists(st.ip_addresses().map(str), min_size=1, max_size=3).map(", ".join),
+        "approval": st.fixed_dictionaries({}, optional={
+            "time_to_approve": st.integers(1, 10_000),
+            "approvers": st.fixed_dictionaries({"tags": st.lists(names, max_size=3)})})})}))
 def test_check_is_idempotent_and_its_output_diffs_clean_against_itself(inputs):
     once = RP.check({}, inputs).inputs
     assert RP.check({}, once).inputs == once
