@@ -8,6 +8,7 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    MaintenanceError,
     NotFoundError,
     PolicyAPIError,
     RateLimitError,
@@ -18,7 +19,7 @@ from .resource_manager import PolicyCollection, Profiles
 
 __all__ = [
     "APIClient", "APIConnectionError", "APIResponseError", "APIStatusError", "AuthenticationError",
-    "BadRequestError", "ConfigurationPolicies", "ConflictError", "NotFoundError", "PolicyAPIError",
+    "BadRequestError", "ConfigurationPolicies", "ConflictError", "MaintenanceError", "NotFoundError", "PolicyAPIError",
     "PolicyCollection", "Profiles", "RateLimitError", "Redactor", "RetryPolicy", "ServerError", "checked_record", "pages",
     "retry_after", "segment",
 ]

@@ -23,7 +23,15 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import APIConnectionError, APIResponseError, APIStatusError, NotFoundError, make_status_error, parse_body
+from .errors import (
+    APIConnectionError,
+    APIResponseError,
+    APIStatusError,
+    NotFoundError,
+    is_maintenance,
+    make_status_error,
+    parse_body,
+)
 
 # httpx is imported when the first client is made: a program, and a preview with nothing to change, never make
 # one, and its import is a tenth of a second of every such process's start-up.
@@ -101,6 +109,8 @@ class RetryPolicy:
 
             return tls_failure(error) is None and isinstance(error, httpx.TransportError)
         assert response is not None
+        if response.status_code == 503 and is_maintenance(503, parse_body(response)):
+            return False  # a tenant in maintenance: said at once (see MaintenanceError)
         return response.status_code == 429 or response.status_code >= 500
 
     def delay(self, attempt: int, asked: float | None = None) -> float:

@@ -9,6 +9,7 @@
         ├── NotFoundError           404
         ├── ConflictError           409 (and 400s that say "already exists")
         ├── RateLimitError          429
+        ├── MaintenanceError        503 with errorCode MAINT0001: the tenant is in maintenance (never retried)
         └── ServerError             5xx
 
 Secrets are redacted by the client before an exception is built (see ``redact``).
@@ -84,6 +85,23 @@ class RateLimitError(APIStatusError):
     hint = "The server kept rate-limiting after every retry; lower --parallel or raise the retry budget."
 
 
+class MaintenanceError(APIStatusError):
+    """Britive's answer while a tenant is in maintenance: 503 with ``{"errorCode": "MAINT0001", "message": ...}``.
+    Britive's SDK stops at once rather than back off (britive 4.7.0: ``helpers/utils.py``
+    ``tenant_is_under_maintenance``, ``britive.py``, raising ``TenantUnderMaintenance``): retrying for minutes only
+    hides the reason."""
+
+    hint = ("The tenant is in maintenance (MAINT0001): the request was refused, not applied. Run again once the "
+            "maintenance is over; nothing is lost, the state records what was applied.")
+
+
+MAINTENANCE_CODE = "MAINT0001"
+
+
+def is_maintenance(status: int, body: Any) -> bool:
+    return status == 503 and isinstance(body, dict) and body.get("errorCode") == MAINTENANCE_CODE
+
+
 class ServerError(APIStatusError):
     hint = "The server failed after every retry; run again later (nothing is lost: state records what was applied)."
 
@@ -131,7 +149,8 @@ def make_status_error(response: httpx.Response, redact: Any) -> APIStatusError:
     status = response.status_code
     body = parse_body(response)
     said = redact(server_message(body, response.text))
-    cls = _STATUS_CLASSES.get(status) or (ServerError if status >= 500 else APIStatusError)
+    cls = _STATUS_CLASSES.get(status) or (MaintenanceError if is_maintenance(status, body) else
+                                          ServerError if status >= 500 else APIStatusError)
     if cls is BadRequestError and any(words in said.lower() for words in CONFLICT_WORDS):
         cls = ConflictError
     method, url = response.request.method, redact(str(response.request.url))

@@ -217,7 +217,10 @@ class PolicyProvider(ResourceProvider):
         or by its natural key in the declared scope)?"""
         if import_id == self.spec.parse_id(id_)[1]:
             return True
-        key = self.spec.import_key(import_id, news) if isinstance(import_id, str) else None
+        try:
+            key = self.spec.import_key(import_id, news) if isinstance(import_id, str) else None
+        except ValueError:
+            return False  # names another scope than the declared one: not the object held here
         if key is None:
             return False
         named = {**{f: news.get(f) for f in self.spec.scope_fields}, **key}
@@ -331,12 +334,15 @@ class PolicyProvider(ResourceProvider):
         key = self.spec.import_key(import_id, inputs)
         if key is None:
             record = remote.retrieve(import_id)
-            if record is None:
+            if record is None and self.spec.import_bare_name and "/" not in import_id:
+                key = {"name": import_id}  # no object of that id: the name Britive's Terraform provider imports by
+            elif record is None:
                 raise PolicyProviderError(
                     f"{self.spec.describe(inputs)}: import_id {import_id!r} names no existing {self.spec.kind}. Check "
                     "the id (pulumi-policies export lists them), or give its natural key (README, Adoption), or "
                     "remove import_id to create a new one.")
-            return record
+            else:
+                return record
         said = ", ".join(f"{k} {v!r}" for k, v in key.items())
         found = remote.matching({**inputs, **key})
         if not found:

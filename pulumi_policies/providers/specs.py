@@ -14,6 +14,7 @@ key, to adopt a create that landed unseen), ``listing()`` (every object of the c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -166,18 +167,32 @@ class ResourceManagerRemote(CollectionRemote):
 
 
 NAME_PREFIX = "name:"
+# The import ids of Britive's Terraform provider (britive/resources/resourcemanager/
+# resource_resource_manager_profile_policy.go and ..._resource_policy.go, Importer): the last part is a policy name.
+TF_PROFILE_POLICY = re.compile(r"^/?(?:api/)?resource-manager/profiles/(?P<profile_id>[^/]+)/policies/(?P<name>[^/]+)$")
+TF_RESOURCE_POLICY = re.compile(r"^/?(?:api/)?resource-manager/policies/(?P<name>[^/]+)$")
 
 
 def by_name(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``import_id="name:<name>"``: the object of that name (in the declared scope)."""
-    if not import_id.startswith(NAME_PREFIX) or not import_id[len(NAME_PREFIX):]:
-        return None
-    return {"name": import_id[len(NAME_PREFIX):]}
+    """``"name:<name>"``, or Terraform's ``"resource-manager/policies/<name>"``: the object of that name (in the
+    declared scope). A bare string is a remote id first (see ``ResourceSpec.import_bare_name``)."""
+    if import_id.startswith(NAME_PREFIX):
+        return {"name": import_id[len(NAME_PREFIX):]} if import_id[len(NAME_PREFIX):] else None
+    found = TF_RESOURCE_POLICY.match(import_id)
+    return {"name": unquote(found["name"])} if found else None
 
 
 def by_profile_and_name(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``"<profile_id>/<name>"`` (what Britive's Terraform provider imports) for the declared profile, or
-    ``"name:<name>"``. Anything else, a ``/`` in a remote id included, is a remote id."""
+    """What Britive's Terraform provider imports, ``"resource-manager/profiles/<profile_id>/policies/<name>"`` and
+    ``"<profile_id>/<name>"``, for the declared profile; or ``"name:<name>"``. Anything else, a ``/`` in a remote id
+    included, is a remote id. A key naming another profile than the declared one is an error (said, not guessed)."""
+    found = TF_PROFILE_POLICY.match(import_id)
+    if found:
+        key = {"profile_id": unquote(found["profile_id"]), "name": unquote(found["name"])}
+        if key["profile_id"] != inputs.get("profile_id"):
+            raise ValueError(f"import_id {import_id!r} names a policy of profile {key['profile_id']!r}, but the "
+                             f"program declares profile_id {inputs.get('profile_id')!r}: declare that profile_id")
+        return key
     head, sep, tail = import_id.partition("/")
     if sep and tail and head == inputs.get("profile_id") and not import_id.startswith(NAME_PREFIX):
         return {"profile_id": head, "name": tail}
@@ -230,6 +245,8 @@ class ResourceSpec:
     import_from: str = "pulumi_policies"        # the module users import its resource class from
     # An import_id that is a natural key rather than a remote id: the key's values (scope included), else None.
     import_key: Callable[[str, Mapping[str, Any]], dict[str, Any] | None] = lambda import_id, inputs: None
+    # An import_id that names no object by id is then tried as a name (Terraform imports resource policies by name).
+    import_bare_name: bool = False
 
     @property
     def type_token(self) -> str:
@@ -310,6 +327,7 @@ RESOURCE_POLICY = ResourceSpec(
     natural_key=("name",),
     id_output="policy_id",
     import_key=by_name,
+    import_bare_name=True,
 )
 
 SPECS: dict[str, ResourceSpec] = {}

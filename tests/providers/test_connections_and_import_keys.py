@@ -78,13 +78,25 @@ def test_a_bad_connections_value_is_said_when_a_connection_is_used():
         connections.configure({})
 
 
-@pytest.mark.parametrize("import_id", ["name:hand-made", "prof-eng/hand-made"])
+@pytest.mark.parametrize("import_id", ["name:hand-made", "prof-eng/hand-made",
+                                       "resource-manager/profiles/prof-eng/policies/hand-made"])
 def test_a_profile_policy_is_adopted_by_its_natural_key(two, import_id):
     a, _ = two
     api = Api(a)
     made = api.rm.post("/api/resource-manager/profiles/prof-eng/policies", json={"name": "hand-made"}).json()
     result = PP.create(checked(PP, {"name": "hand-made", "profile_id": "prof-eng", "import_id": import_id}))
     assert result.id == f"prof-eng/{made['id']}" and len(a.admin.dump()["profile_policies"]) == 1
+
+
+@pytest.mark.parametrize("import_id", ["name:hand made", "resource-manager/policies/hand%20made", "hand made", "{id}"])
+def test_a_resource_policy_is_adopted_by_the_import_ids_britives_terraform_provider_takes(two, import_id):
+    """Terraform imports resource policies by name, bare or as resource-manager/policies/<name>; an id still works."""
+    a, _ = two
+    made = Api(a).rm.post("/api/resource-manager/policies", json={"name": "hand made"}).json()
+    a.admin.clear_requests()
+    result = RP.create(checked(RP, {"name": "hand made", "import_id": import_id.format(id=made["id"])}))
+    assert result.id == made["id"] and len(a.admin.dump()["resource_policies"]) == 1
+    assert not any(k.startswith(("POST", "PATCH")) for k in a.admin.requests()["counts"])  # adopted as it is
 
 
 def test_a_configuration_policy_is_adopted_by_organization_and_policyid(two):
@@ -102,6 +114,13 @@ def test_a_natural_key_matching_nothing_or_clashing_with_the_program_is_refused_
     # <profile_id>/<name> of another profile than the declared one is read as a remote id (ids may hold a "/")
     with pytest.raises(Exception, match="names no existing ProfilePolicy"):
         PP.create(checked(PP, {"name": "x", "profile_id": "prof-ops", "import_id": "prof-eng/x"}))
+    # Terraform's full form says which profile it means: another profile than the declared one is said
+    with pytest.raises(Exception, match="names a policy of profile 'prof-eng', but the program declares profile_id "
+                                        "'prof-ops'"):
+        PP.create(checked(PP, {"name": "x", "profile_id": "prof-ops",
+                               "import_id": "resource-manager/profiles/prof-eng/policies/x"}))
+    with pytest.raises(Exception, match="matches no existing ResourcePolicy"):
+        RP.create(checked(RP, {"name": "ghost", "import_id": "ghost"}))  # neither an id nor a name
     dump = a.admin.dump()
     assert dump["resource_policies"] == [] and dump["profile_policies"] == []
 

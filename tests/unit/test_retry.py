@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from pulumi_policies.client import APIClient, RetryPolicy, ServerError, retry_after
+from pulumi_policies.client import APIClient, MaintenanceError, RetryPolicy, ServerError, retry_after
 
 NOW = 1_800_000_000.0
 
@@ -77,3 +77,25 @@ def test_the_budget_ends_with_the_servers_words():
     with pytest.raises(ServerError):
         client.json("POST", "/x", json={})
     assert calls == ["POST"]  # a POST is sent once here: its caller decides whether to send it again
+
+
+def test_a_tenant_in_maintenance_is_said_at_once_not_retried():
+    """Britive's 503 with errorCode MAINT0001 (britive 4.7.0 helpers/utils.py tenant_is_under_maintenance): the SDK
+    stops at once; so does the client, with the server's words and what to do. A plain 503 is still retried."""
+    calls: list[str] = []
+    maintenance = {"status": 503, "errorCode": "MAINT0001", "message": "Tenant is under maintenance until 18:00 UTC."}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        return httpx.Response(503, json=maintenance)
+
+    client = APIClient("http://x", "TOKEN t", secret="t", sleep=lambda s: None)
+    client._http._transport = httpx.MockTransport(handler)
+    with pytest.raises(MaintenanceError) as raised:
+        client.request("GET", "/api/resource-manager/policies")
+    assert calls == ["GET"] and not isinstance(raised.value, ServerError)
+    assert "HTTP 503: Tenant is under maintenance until 18:00 UTC." in str(raised.value)
+    assert "The tenant is in maintenance (MAINT0001)" in str(raised.value) and "Run again" in str(raised.value)
+    plain = httpx.Response(503, json={"status": 503, "errorCode": "RM-503", "message": "busy"},
+                           request=httpx.Request("GET", "http://x"))
+    assert RetryPolicy().should_retry("GET", plain, None) is True
