@@ -78,6 +78,8 @@ TimeText = Annotated[str, _format(TIME_FORMAT, "a time of day 'HH:MM:SS' (00:00:
 
 
 class TeamsAppChannel(_Sparse):
+    """A Microsoft Teams team and the channels of it that are told of a request."""
+
     team: str = Field(min_length=1)
     channels: list[str] = Field(default_factory=list, json_schema_extra=UNORDERED)
 
@@ -140,6 +142,8 @@ class DaysSchedule(_Sparse):
 
 
 class TimeOfAccess(_Sparse):
+    """When access may be used: between two dates, and/or on some days between two times of day."""
+
     date_schedule: DateSchedule | None = Field(None, alias="dateSchedule")
     days_schedule: DaysSchedule | None = Field(None, alias="daysSchedule")
 

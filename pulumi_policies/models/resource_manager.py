@@ -64,6 +64,8 @@ class Members(StrictModel):
 
 
 class ItsmFilterCriterion(StrictModel):
+    """Which tickets of the ITSM system qualify: a ticket type and the system's own query (kept verbatim)."""
+
     supported_ticket_type: str = Field(alias="supportedTicketType", min_length=1)
     filter: dict[str, Any] = Field(default_factory=dict)
 

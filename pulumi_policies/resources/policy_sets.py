@@ -12,9 +12,7 @@ from pulumi.dynamic import Resource
 from ..providers import SET_SUFFIX, SPECS, TYPE_MODULE, PolicySetProvider, set_provider_class
 from ..providers.sets import IDS, ITEMS
 from ._base import ConnectionOutput
-from .configuration_policy import ConfigurationPolicyArgs
-from .profile_policy import ProfilePolicyArgs
-from .resource_policy import PolicyArgs
+from ._types import ConfigurationPolicyArgsDict, ProfilePolicyArgsDict, ResourcePolicyArgsDict
 
 
 class PolicySetOutputs(ConnectionOutput):
@@ -52,7 +50,7 @@ class PolicySet(Resource, PolicySetOutputs):
 class ResourcePolicySet(PolicySet, kind="ResourcePolicy"):
     """Resource policies, keyed by name."""
 
-    def __init__(self, resource_name: str, policies: pulumi.Input[Sequence[PolicyArgs]], *,
+    def __init__(self, resource_name: str, policies: pulumi.Input[Sequence[ResourcePolicyArgsDict]], *,
                  connection: pulumi.Input[str | None] = None, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(resource_name, policies, connection=connection, opts=opts)
 
@@ -60,7 +58,7 @@ class ResourcePolicySet(PolicySet, kind="ResourcePolicy"):
 class ProfilePolicySet(PolicySet, kind="ProfilePolicy"):
     """Profile policies, keyed by ``<profile_id>/<name>`` (one set may span several profiles)."""
 
-    def __init__(self, resource_name: str, policies: pulumi.Input[Sequence[ProfilePolicyArgs]], *,
+    def __init__(self, resource_name: str, policies: pulumi.Input[Sequence[ProfilePolicyArgsDict]], *,
                  connection: pulumi.Input[str | None] = None, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(resource_name, policies, connection=connection, opts=opts)
 
@@ -68,6 +66,6 @@ class ProfilePolicySet(PolicySet, kind="ProfilePolicy"):
 class ConfigurationPolicySet(PolicySet, kind="ConfigurationPolicy"):
     """NCCM configuration policies, keyed by ``<policyid>/<organization>``."""
 
-    def __init__(self, resource_name: str, policies: pulumi.Input[Sequence[ConfigurationPolicyArgs]], *,
+    def __init__(self, resource_name: str, policies: pulumi.Input[Sequence[ConfigurationPolicyArgsDict]], *,
                  connection: pulumi.Input[str | None] = None, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(resource_name, policies, connection=connection, opts=opts)

@@ -6,23 +6,17 @@ import pulumi
 from typing_extensions import Unpack
 
 from ._base import PolicyResource
-from .resource_policy import PolicyArgs, PolicyOutputs
-
-
-class ProfilePolicyArgs(PolicyArgs):
-    profile_id: pulumi.Input[str]
-
-
-class ProfilePolicyOutputs(PolicyOutputs):
-    profile_id: pulumi.Output[str]
+from ._types import ProfilePolicyArgsDict, ProfilePolicyOutputs
 
 
 class ProfilePolicy(PolicyResource, ProfilePolicyOutputs, kind="ProfilePolicy"):
-    """A profile policy: grants a profile's resources to members, with ITSM / justification settings.
+    """A profile policy: grants a profile's resources to members, with ITSM / justification / IM settings and an
+    approval condition.
 
-    Replaced when ``profile_id`` changes. Pulumi id: ``<profile id>/<policy id>`` (each part URL-escaped).
+    Replaced when ``profile_id`` changes. Pulumi id: ``<profile id>/<policy id>`` (each part URL-escaped). Arguments
+    and outputs: the fields of ``models.ProfilePolicyArgs``.
     """
 
     def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None,
-                 **kwargs: Unpack[ProfilePolicyArgs]) -> None:
+                 **kwargs: Unpack[ProfilePolicyArgsDict]) -> None:
         super().__init__(resource_name, opts, **kwargs)
