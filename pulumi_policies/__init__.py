@@ -4,6 +4,7 @@
     from pulumi_policies import ResourcePolicySet   # many policies as one resource (large estates)
 """
 
+from .errors import PulumiPoliciesError
 from .providers import PolicyProviderError
 from .resources import (
     ConfigurationPolicy,
@@ -15,4 +16,4 @@ from .resources import (
 )
 
 __all__ = ["ConfigurationPolicy", "ConfigurationPolicySet", "PolicyProviderError", "ProfilePolicy", "ProfilePolicySet",
-           "ResourcePolicy", "ResourcePolicySet"]
+           "PulumiPoliciesError", "ResourcePolicy", "ResourcePolicySet"]

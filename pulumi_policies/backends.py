@@ -30,9 +30,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pulumi import automation as auto
 
 from . import stacks
+from .errors import PulumiPoliciesError
 
 
-class StoreError(Exception):
+class StoreError(PulumiPoliciesError):
     """The backend's store could not be read; the message names the backend (credentials redacted)."""
 
 

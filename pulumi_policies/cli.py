@@ -9,6 +9,11 @@ import sys
 from typing import Any
 
 from .emulator.profiles import PROFILES
+from .errors import PulumiPoliciesError
+
+# Exit codes of every command: 0 done (diff, access: no changes), 1 an error (said on standard error in one line),
+# 2 changes found (diff, access), 130 interrupted.
+EXIT_ERROR = 1
 
 
 def _fault(text: str) -> dict[str, Any]:
@@ -123,13 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:
-        from .stacks import NoProject  # the stack commands' one error that is the user's, not a bug: one line
-
-        if not isinstance(exc, NoProject):
-            raise
+    except PulumiPoliciesError as exc:  # the user's to fix, said whole with what to do: one line, no traceback
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -10,20 +10,9 @@ a resource picks one with ``connection="<name>"`` and only that name is kept in 
 A named connection has its own endpoints and credentials (never the default's, nor the environment's); the
 HTTP settings it does not set (CA bundle, timeout, retry budget) are the default connection's.
 
-| stack config (namespace ``pulumi-policies``) | environment                       |
-|----------------------------------------------|-----------------------------------|
-| nccmUrl                                      | PULUMI_POLICIES_NCCM_URL          |
-| nccmApiKey (secret)                          | PULUMI_POLICIES_NCCM_API_KEY      |
-| resourceManagerUrl                           | PULUMI_POLICIES_RM_URL            |
-| resourceManagerToken (secret)                | PULUMI_POLICIES_RM_TOKEN          |
-| caBundle (path of a PEM CA bundle)           | PULUMI_POLICIES_CA_BUNDLE         |
-| insecureSkipVerify ("true" to turn TLS checks off) | PULUMI_POLICIES_INSECURE_SKIP_VERIFY |
-| requestTimeout (seconds)                     | PULUMI_POLICIES_REQUEST_TIMEOUT   |
-| nccmAuthScheme ("none" or "ApiKey")          | PULUMI_POLICIES_NCCM_AUTH_SCHEME  |
-| maxRetries                                   | PULUMI_POLICIES_MAX_RETRIES       |
-| retryWaitMin (seconds)                       | PULUMI_POLICIES_RETRY_WAIT_MIN    |
-| retryWaitMax (seconds)                       | PULUMI_POLICIES_RETRY_WAIT_MAX    |
-| maxConcurrency (requests a policy set sends at once, default 8) | PULUMI_POLICIES_MAX_CONCURRENCY |
+Every setting, its environment variable, default and meaning is declared once, in ``SETTINGS`` below, and each
+API family's (its endpoint, credential, how the credential is sent) in ``FAMILIES``; docs/configuration.md lists
+them (a test keeps the two the same), and errors say where to set what is missing.
 
 Values are read in the provider process (``configure()`` or at call time) and kept in this module,
 never on the provider object: that object is pickled into the Pulumi state.
@@ -35,38 +24,84 @@ import json
 import math
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .client import APIClient, RetryPolicy
 from .client import nccm as nccm_wire
 from .client import resource_manager as rm_wire
+from .errors import PulumiPoliciesError
 
 NAMESPACE = "pulumi-policies"
-_KEYS = {  # config key -> environment variable
-    "nccmUrl": "PULUMI_POLICIES_NCCM_URL",
-    "nccmApiKey": "PULUMI_POLICIES_NCCM_API_KEY",
-    "resourceManagerUrl": "PULUMI_POLICIES_RM_URL",
-    "resourceManagerToken": "PULUMI_POLICIES_RM_TOKEN",
-    "caBundle": "PULUMI_POLICIES_CA_BUNDLE",
-    "insecureSkipVerify": "PULUMI_POLICIES_INSECURE_SKIP_VERIFY",
-    "requestTimeout": "PULUMI_POLICIES_REQUEST_TIMEOUT",
-    "nccmAuthScheme": "PULUMI_POLICIES_NCCM_AUTH_SCHEME",
-    "maxRetries": "PULUMI_POLICIES_MAX_RETRIES",
-    "retryWaitMin": "PULUMI_POLICIES_RETRY_WAIT_MIN",
-    "retryWaitMax": "PULUMI_POLICIES_RETRY_WAIT_MAX",
-    "maxConcurrency": "PULUMI_POLICIES_MAX_CONCURRENCY",
-}
-SECRET_KEYS = ("nccmApiKey", "resourceManagerToken")
 CONNECTIONS = "connections"  # the stack config key of the named connections
-# What a named connection that does not set it takes from the default connection: how to talk, never to whom.
-INHERITED = ("caBundle", "insecureSkipVerify", "requestTimeout", "maxRetries", "retryWaitMin", "retryWaitMax",
-             "maxConcurrency")
-DEFAULT_CONCURRENCY = 8
 
 
-class ConfigurationError(Exception):
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a connection: stack config key ``pulumi-policies:<key>``, or the environment variable."""
+
+    key: str
+    env: str
+    meaning: str
+    default: Any = None        # what applies when nobody sets it (None: nothing; required where an API needs it)
+    secret: bool = False       # set with `pulumi config set --secret`; redacted from every message
+    inherited: bool = False    # a named connection that does not set it takes the default connection's: how to
+                               # talk, never to whom
+
+
+_RETRY = RetryPolicy()
+SETTINGS: tuple[Setting, ...] = (
+    Setting("nccmUrl", "PULUMI_POLICIES_NCCM_URL", "NCCM endpoint URL"),
+    Setting("nccmApiKey", "PULUMI_POLICIES_NCCM_API_KEY", "NCCM API key", secret=True),
+    Setting("nccmAuthScheme", "PULUMI_POLICIES_NCCM_AUTH_SCHEME",
+            "how the NCCM API key is sent: `none` (the bare key, as the document shows) or `ApiKey` (Infraon)", "none"),
+    Setting("resourceManagerUrl", "PULUMI_POLICIES_RM_URL", "resource-manager endpoint URL"),
+    Setting("resourceManagerToken", "PULUMI_POLICIES_RM_TOKEN", "resource-manager token", secret=True),
+    Setting("caBundle", "PULUMI_POLICIES_CA_BUNDLE", "path of a PEM CA bundle (a private CA)", inherited=True),
+    Setting("insecureSkipVerify", "PULUMI_POLICIES_INSECURE_SKIP_VERIFY", "`true` turns TLS checks off", "false",
+            inherited=True),
+    Setting("requestTimeout", "PULUMI_POLICIES_REQUEST_TIMEOUT", "seconds per request (connecting: at most 10)", 30.0,
+            inherited=True),
+    Setting("maxRetries", "PULUMI_POLICIES_MAX_RETRIES", "retries of a failed call (429, 5xx, no answer)",
+            _RETRY.max_retries, inherited=True),
+    Setting("retryWaitMin", "PULUMI_POLICIES_RETRY_WAIT_MIN", "shortest wait between retries, seconds",
+            _RETRY.wait_min, inherited=True),
+    Setting("retryWaitMax", "PULUMI_POLICIES_RETRY_WAIT_MAX", "longest wait between retries, seconds (Retry-After "
+            "included)", _RETRY.wait_max, inherited=True),
+    Setting("maxConcurrency", "PULUMI_POLICIES_MAX_CONCURRENCY", "requests a policy set sends at once", 8,
+            inherited=True),
+)
+BY_KEY = {s.key: s for s in SETTINGS}
+_KEYS = {s.key: s.env for s in SETTINGS}  # config key -> environment variable
+SECRET_KEYS = tuple(s.key for s in SETTINGS if s.secret)
+INHERITED = tuple(s.key for s in SETTINGS if s.inherited)
+DEFAULT_CONCURRENCY = int(BY_KEY["maxConcurrency"].default)
+DEFAULT_TIMEOUT = float(BY_KEY["requestTimeout"].default)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One API family: where it is, what it authenticates with, and how that is sent."""
+
+    name: str
+    url_key: str
+    secret_key: str
+
+    def credential_hint(self, connection: str | None) -> str:
+        """What to check after a 401/403, for this family's credential on this connection."""
+        setting = BY_KEY[self.secret_key]
+        where = (f"`pulumi config set --secret --path '{NAMESPACE}:{CONNECTIONS}.{connection}.{setting.key}' <value>`"
+                 if connection is not None else
+                 f"`pulumi config set --secret {NAMESPACE}:{setting.key} <value>` or {setting.env}")
+        return f"Check the {setting.meaning}: {where}."
+
+
+FAMILIES = {"nccm": Family("nccm", "nccmUrl", "nccmApiKey"),
+            "rm": Family("rm", "resourceManagerUrl", "resourceManagerToken")}
+
+
+class ConfigurationError(PulumiPoliciesError):
     """A setting is missing or wrong; the message says which and how to set it."""
 
 
@@ -104,7 +139,7 @@ class Connection:
         return f"{NAMESPACE}:{key} (or {_KEYS[key]})"
 
     def secrets(self) -> list[str]:
-        return [s for s in (self.get("nccmApiKey"), self.get("resourceManagerToken")) if s]
+        return [s for s in (self.get(k) for k in SECRET_KEYS) if s]
 
     def http_options(self) -> dict[str, Any]:
         verify: bool | str = True
@@ -112,16 +147,15 @@ class Connection:
             verify = False
         elif self.get("caBundle"):
             verify = self.get("caBundle") or True
-        timeout = self._number("requestTimeout", 30.0) or 30.0
+        timeout = self._number("requestTimeout", DEFAULT_TIMEOUT) or DEFAULT_TIMEOUT
         return {"verify": verify, "timeout": timeout,
                 "retry": self.retry_policy()}
 
     def retry_policy(self) -> RetryPolicy:
-        default = RetryPolicy()
         try:
-            return RetryPolicy(max_retries=int(self._number("maxRetries", default.max_retries, whole=True)),
-                               wait_min=self._number("retryWaitMin", default.wait_min),
-                               wait_max=self._number("retryWaitMax", default.wait_max))
+            return RetryPolicy(max_retries=int(self._number("maxRetries", _RETRY.max_retries, whole=True)),
+                               wait_min=self._number("retryWaitMin", _RETRY.wait_min),
+                               wait_max=self._number("retryWaitMax", _RETRY.wait_max))
         except ValueError as exc:
             raise ConfigurationError(f"{exc}: check {self.where('retryWaitMin')} and {self.where('retryWaitMax')}.") from None
 
@@ -232,14 +266,18 @@ def current(name: str | None = None) -> Connection:
         return Connection(dict(_named[name]), name=name, default=dict(_config))
 
 
-def _client(kind: str, url: str, secret: str, authorization: str, connection: Connection) -> APIClient:
+def _client(family: Family, authorization: Callable[[str], str], connection: Connection) -> APIClient:
+    url = connection.require(family.url_key, BY_KEY[family.url_key].meaning)
+    secret = connection.require(family.secret_key, BY_KEY[family.secret_key].meaning)
+    header = authorization(secret)
     options = connection.http_options()
-    key = (kind, url, authorization, repr(options["verify"]), repr(options["timeout"]), repr(options["retry"]))
+    key = (family.name, url, header, repr(options["verify"]), repr(options["timeout"]), repr(options["retry"]))
     with _lock:
         client = _clients.get(key)
         if client is None:
             try:
-                client = _clients[key] = APIClient(url, authorization, secret=secret, **options)
+                client = _clients[key] = APIClient(url, header, secret=secret,
+                                                   auth_hint=family.credential_hint(connection.name), **options)
             except ValueError as exc:
                 raise ConfigurationError(f"{exc}. Check {connection.where('caBundle')}: a readable PEM file of CA "
                                          "certificates.") from None
@@ -248,21 +286,16 @@ def _client(kind: str, url: str, secret: str, authorization: str, connection: Co
 
 def nccm_client(name: str | None = None) -> APIClient:
     connection = current(name)
-    url = connection.require("nccmUrl", "NCCM endpoint URL")
-    key = connection.require("nccmApiKey", "NCCM API key")
-    scheme = connection.get("nccmAuthScheme") or "none"
+    scheme = connection.get("nccmAuthScheme") or BY_KEY["nccmAuthScheme"].default
     try:
-        authorization = nccm_wire.authorization(key, scheme)
+        nccm_wire.authorization("", scheme)
     except ValueError as exc:
-        raise ConfigurationError(f"{exc} (set {NAMESPACE}:nccmAuthScheme or {_KEYS['nccmAuthScheme']}).") from None
-    return _client("nccm", url, key, authorization, connection)
+        raise ConfigurationError(f"{exc} (set {connection.where('nccmAuthScheme')}).") from None
+    return _client(FAMILIES["nccm"], lambda key: nccm_wire.authorization(key, scheme), connection)
 
 
 def resource_manager_client(name: str | None = None) -> APIClient:
-    connection = current(name)
-    url = connection.require("resourceManagerUrl", "resource-manager endpoint URL")
-    token = connection.require("resourceManagerToken", "resource-manager token")
-    return _client("rm", url, token, rm_wire.authorization(token), connection)
+    return _client(FAMILIES["rm"], rm_wire.authorization, current(name))
 
 
 def known_secrets() -> list[str]:

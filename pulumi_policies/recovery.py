@@ -35,13 +35,14 @@ from typing import Any
 from pulumi import automation as auto
 
 from . import backends, connections, stacks
+from .errors import PulumiPoliciesError
 from .providers import CONNECTION, PROVIDERS, SET_PROVIDERS, PolicyProvider
 from .providers.engine import IMPORT_ID
 from .providers.sets import IDS, ITEMS, item_label, new_set_id
 from .providers.specs import TYPE_PREFIX
 
 
-class RecoveryError(Exception):
+class RecoveryError(PulumiPoliciesError):
     """recover could not start; the message says why and what to do."""
 
 

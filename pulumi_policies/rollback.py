@@ -29,6 +29,7 @@ import pulumi
 from pulumi import automation as auto
 
 from . import backends, stacks
+from .errors import PulumiPoliciesError
 from .providers.engine import IMPORT_ID
 from .providers.sets import ITEMS, item_label
 from .providers.specs import TYPE_PREFIX
@@ -38,7 +39,7 @@ MARK = "pulumi-policies rollback to"  # the update message of a rollback; names 
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 
 
-class RollbackError(Exception):
+class RollbackError(PulumiPoliciesError):
     """A rollback could not start or could not finish; the message lists what is left and what to do."""
 
 

@@ -18,20 +18,31 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
 from pulumi import automation as auto
 
+from .errors import PulumiPoliciesError
+
+
+class NoProject(PulumiPoliciesError):
+    """A stack command was given a directory that holds no Pulumi project."""
+
+
+class NoEngine(PulumiPoliciesError):
+    """The `pulumi` CLI is not on PATH (or does not run)."""
+
 
 @functools.cache
 def pulumi_command() -> auto.PulumiCommand:
     """The `pulumi` on PATH, its version checked once per process."""
-    return auto.PulumiCommand()
-
-
-class NoProject(Exception):
-    """A stack command was given a directory that holds no Pulumi project."""
+    try:
+        return auto.PulumiCommand()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise NoEngine(f"the pulumi CLI cannot be run ({exc}): install it (https://www.pulumi.com/docs/install/) and "
+                       "put it on PATH, or run `make engine` in this repository and use .engine/bin") from None
 
 
 class _Workspace(auto.LocalWorkspace):

@@ -147,14 +147,16 @@ class APIClient:
 
     def __init__(self, base_url: str, authorization: str, *, secret: str, timeout: float = 30.0,
                  verify: bool | str = True, retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, auth_hint: str | None = None) -> None:
         """`timeout`: seconds per request (connecting: at most 10 of them). `verify`: True (the system's CAs),
-        False (no TLS checks), or the path of a PEM CA bundle."""
+        False (no TLS checks), or the path of a PEM CA bundle. `auth_hint`: what a 401/403 tells the user to check
+        (where this connection's credential is set)."""
         import httpx
 
         if not base_url:
             raise ValueError("no endpoint URL configured")
         self.redact = Redactor([secret, authorization])
+        self.auth_hint = auth_hint
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self._http = httpx.Client(
@@ -188,7 +190,7 @@ class APIClient:
                 attempt += 1
                 continue
             if response is not None:
-                raise make_status_error(response, self.redact)
+                raise make_status_error(response, self.redact, auth_hint=self.auth_hint)
             url = self.redact(f"{self._http.base_url}{path}")
             if tls_failure(error) is not None:
                 raise APIConnectionError(

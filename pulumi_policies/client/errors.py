@@ -20,11 +20,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..errors import PulumiPoliciesError
+
 if TYPE_CHECKING:
     import httpx
 
 
-class PolicyAPIError(Exception):
+class PolicyAPIError(PulumiPoliciesError):
     """Base of every error the wire clients raise."""
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
@@ -66,8 +68,7 @@ class BadRequestError(APIStatusError):
 
 
 class AuthenticationError(APIStatusError):
-    hint = ("Check the credentials: pulumi config set --secret pulumi-policies:nccmApiKey / "
-            "pulumi-policies:resourceManagerToken, or PULUMI_POLICIES_NCCM_API_KEY / PULUMI_POLICIES_RM_TOKEN.")
+    hint = "Check the credentials of this connection."  # the connection's own hint replaces it (APIClient auth_hint)
 
 
 class NotFoundError(APIStatusError):
@@ -82,7 +83,9 @@ class ConflictError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    hint = "The server kept rate-limiting after every retry; lower --parallel or raise the retry budget."
+    hint = ("The server kept rate-limiting after every retry; send fewer requests at once (pulumi up --parallel N, "
+            "pulumi-policies:maxConcurrency for policy sets) or raise the retry budget (pulumi-policies:maxRetries, "
+            "retryWaitMax).")
 
 
 class MaintenanceError(APIStatusError):
@@ -144,8 +147,9 @@ def parse_body(response: httpx.Response) -> Any:
         return None
 
 
-def make_status_error(response: httpx.Response, redact: Any) -> APIStatusError:
-    """Map an error response to its exception class, with a message that says what to do."""
+def make_status_error(response: httpx.Response, redact: Any, *, auth_hint: str | None = None) -> APIStatusError:
+    """Map an error response to its exception class, with a message that says what to do (`auth_hint`: the
+    connection's own words for a 401/403)."""
     status = response.status_code
     body = parse_body(response)
     said = redact(server_message(body, response.text))
@@ -155,7 +159,8 @@ def make_status_error(response: httpx.Response, redact: Any) -> APIStatusError:
         cls = ConflictError
     method, url = response.request.method, redact(str(response.request.url))
     message = f"{method} {url} answered HTTP {status}: {said.rstrip('.')}."
-    hint = NotFoundError.create_hint if cls is NotFoundError and method == "POST" else cls.hint
+    hint = NotFoundError.create_hint if cls is NotFoundError and method == "POST" else \
+        (auth_hint or cls.hint) if cls is AuthenticationError else cls.hint
     if hint:
         message += f" {hint}"
     return cls(message, method=method, url=url, status=status, body=body, server_message=said,

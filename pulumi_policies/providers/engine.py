@@ -36,6 +36,7 @@ from ..client import (
     ServerError,
     retry_after,
 )
+from ..errors import PulumiPoliciesError
 from ..models import Marker, camel_to_snake, field_flag, fields_with, python_names
 from ..models.canonical import EMPTY, aligned, canonical, python_path, unknown_parts, with_unknown
 from .specs import CONNECTION, Remote, ResourceSpec
@@ -43,7 +44,7 @@ from .specs import CONNECTION, Remote, ResourceSpec
 IMPORT_ID = "import_id"
 
 
-class PolicyProviderError(Exception):
+class PolicyProviderError(PulumiPoliciesError):
     """A failed operation, said whole: which object, which call, the status, the server's words, what to do."""
 
 
