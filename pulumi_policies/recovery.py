@@ -35,6 +35,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from . import backends, connections, stacks
+from .engine_state import PROVIDER_KEY, urn_name, user_props
 from .errors import PulumiPoliciesError
 from .providers import CONNECTION, PROVIDERS, SET_PROVIDERS, PolicyProvider
 from .providers.engine import IMPORT_ID
@@ -93,13 +94,13 @@ def pending_creates(stack: auto.Stack, deployment: dict[str, Any], exclude: Set[
     out = []
     for resource in ours:
         provider = PROVIDERS[resource["type"].removeprefix(TYPE_PREFIX)]()
-        inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__")}
+        inputs = user_props(resource.get("inputs"))
         scope = provider.spec.scope_of(inputs)  # its scope fields and its connection
         found = provider.spec.remote(scope).find(inputs)
         existed = bool(inputs.get(IMPORT_ID))  # an adoption: the object is the one import_id names, made before
         if not existed and not provider.is_ours(found, inputs):
             found = None  # an object of that name holding anything else is somebody else's: the next up names it
-        out.append(PendingCreate(resource["urn"].rsplit("::", 1)[-1], resource, provider, scope, found, existed))
+        out.append(PendingCreate(urn_name(resource["urn"]), resource, provider, scope, found, existed))
     return out
 
 
@@ -129,7 +130,7 @@ def adopt_set_items(stack: auto.Stack, pending: list[dict[str, Any]],
             continue  # a replacement on another connection: nothing here is safe to merge into the old set
         if recorded is None:  # a pending create: the set holds what was found of it, inputs and outputs alike
             recorded = {**resource, "id": new_set_id(provider.kind), "inputs": {**inputs, ITEMS: {}},
-                        "outputs": {ITEMS: {}, IDS: {}, "__provider": inputs.get("__provider"),
+                        "outputs": {ITEMS: {}, IDS: {}, PROVIDER_KEY: inputs.get(PROVIDER_KEY),
                                     **({CONNECTION: connection} if connection is not None else {})}}
             resources.append(recorded)
             by_urn[resource["urn"]] = recorded
@@ -233,18 +234,18 @@ def recover(stack_name: str, work_dir: str | os.PathLike[str], *, env: dict[str,
     recorded = {r["urn"] for r in resources}
     creates = pending_creates(stack, deployment, exclude=recorded)
     adoptable = {c.resource["urn"] for c in creates}
-    report.other_pending = [(op.get("resource") or {}).get("urn", "").rsplit("::", 1)[-1] for op in pending
+    report.other_pending = [urn_name((op.get("resource") or {}).get("urn", "")) for op in pending
                             if (op.get("resource") or {}).get("urn") not in adoptable]
     for create in creates:
         if create.found is None:
             report.not_landed.append(create.name)
             continue
         outputs = {**create.provider.outputs(create.found, create.scope),
-                   "__provider": (create.resource.get("inputs") or {}).get("__provider")}
+                   PROVIDER_KEY: (create.resource.get("inputs") or {}).get(PROVIDER_KEY)}
         resources.append({**create.resource, "id": create.provider.spec.pulumi_id(create.scope, create.found["id"]),
                           "outputs": outputs})
         report.adopted.append(create.name)
-    report.adopted += [item_label(urn.rsplit("::", 1)[-1], key) for urn, key in adopt_set_items(stack, pending, resources)]
+    report.adopted += [item_label(urn_name(urn), key) for urn, key in adopt_set_items(stack, pending, resources)]
     deployment["resources"] = resources
     deployment["pending_operations"] = []
     stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))

@@ -29,6 +29,7 @@ import pulumi
 from pulumi import automation as auto
 
 from . import backends, stacks
+from .engine_state import urn_name, user_props
 from .errors import PulumiPoliciesError
 from .providers.engine import IMPORT_ID
 from .providers.sets import ITEMS, item_label
@@ -82,8 +83,7 @@ class RollbackReport:
 
 
 def _name(resource: dict[str, Any]) -> str:
-    urn: str = resource["urn"]
-    return urn.rsplit("::", 1)[-1]
+    return urn_name(resource["urn"])
 
 
 def _ours(resources: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -93,7 +93,7 @@ def _ours(resources: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def _inputs(resource: dict[str, Any]) -> dict[str, Any]:
     """The inputs that re-declare a resource: without import_id (its object may be gone since: a rollback makes it
     again), in a policy set's items too."""
-    inputs = {k: v for k, v in (resource.get("inputs") or {}).items() if not k.startswith("__") and k != IMPORT_ID}
+    inputs = {k: v for k, v in user_props(resource.get("inputs")).items() if k != IMPORT_ID}
     if isinstance(inputs.get(ITEMS), dict):
         inputs[ITEMS] = {key: {k: v for k, v in item.items() if k != IMPORT_ID} if isinstance(item, dict) else item
                          for key, item in inputs[ITEMS].items()}

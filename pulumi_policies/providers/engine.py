@@ -36,6 +36,7 @@ from ..client import (
     ServerError,
     retry_after,
 )
+from ..engine_state import user_props
 from ..errors import PulumiPoliciesError
 from ..models import Marker, camel_to_snake, field_flag, fields_with, python_names
 from ..models.canonical import EMPTY, aligned, canonical, python_path, unknown_parts, with_unknown
@@ -57,7 +58,7 @@ def _contains_unknown(value: Any) -> bool:
 
 
 def _user_props(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if not k.startswith("__") and v is not None}
+    return user_props(props, drop_none=True)
 
 
 class PolicyProvider(ResourceProvider):

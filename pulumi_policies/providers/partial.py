@@ -27,7 +27,8 @@ from google.rpc import status_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
-PROVIDER_KEY = "__provider"  # the pickled provider, which every output set the engine records must carry
+from ..engine_state import PROVIDER_KEY
+
 # The detail travels in a gRPC trailer; the engine's gRPC client refuses header lists over 16 MiB (grpc-go's
 # default), and a refused answer records nothing. Larger than this, the caller's plain error is the safer answer.
 MAX_DETAIL_BYTES = 4 * 1024 * 1024

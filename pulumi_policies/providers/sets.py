@@ -44,9 +44,9 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 
 from .. import connections
+from ..engine_state import PROVIDER_KEY
 from . import partial as partial_state
 from .engine import PolicyProvider, PolicyProviderError, _contains_unknown, _user_props
-from .partial import PROVIDER_KEY
 from .specs import CONNECTION, ResourceSpec
 
 SET_SUFFIX = "Set"  # a set's kind: its items' kind + "Set" (ResourcePolicySet holds ResourcePolicy items)
