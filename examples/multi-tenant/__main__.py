@@ -12,7 +12,7 @@ its own. Only its name is kept in the state; its token is a stack secret:
 
 Moving a policy to another tenant is changing its connection: the preview shows a replacement. Adopting
 what a tenant already has works by name: ``import_id="name:<name>"`` (or ``"<profile_id>/<name>"`` for a
-profile policy, ``"<organization>/<policyid>"`` for a configuration policy).
+profile policy, ``"<policyid>/<organization>"`` for a configuration policy).
 """
 
 import pulumi

@@ -332,7 +332,7 @@ class PolicyProvider(ResourceProvider):
 
     def _to_adopt(self, remote: Remote, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """The object `import_id` names: by its remote id, or by its natural key (``name:<name>``,
-        ``<profile_id>/<name>``, ``<organization>/<policyid>``), which must match exactly one object."""
+        ``<profile_id>/<name>``, ``<policyid>/<organization>``), which must match exactly one object."""
         key = self.spec.import_key(import_id, inputs)
         if key is None:
             record = remote.retrieve(import_id)

@@ -199,8 +199,12 @@ def by_profile_and_name(import_id: str, inputs: Mapping[str, Any]) -> dict[str, 
     return by_name(import_id, inputs)
 
 
-def by_organization_and_policyid(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``"<organization>/<policyid>"`` of the declared organization: an NCCM policy's natural key."""
+def by_policyid_and_organization(import_id: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``"<policyid>/<organization>"`` of the declared organization: an NCCM policy's natural key, in the order its
+    policy-set key has. ``"<organization>/<policyid>"``, the order earlier releases took, is still accepted."""
+    head, sep, tail = import_id.rpartition("/")
+    if sep and head and tail == inputs.get("organization"):
+        return {"policyid": head, "organization": tail}
     head, sep, tail = import_id.partition("/")
     return {"organization": head, "policyid": tail} if sep and tail and head == inputs.get("organization") else None
 
@@ -303,7 +307,7 @@ CONFIGURATION_POLICY = ResourceSpec(
     full_replace=True,
     wire_by_alias=False,
     title_fields=("name", "policyid"),
-    import_key=by_organization_and_policyid,
+    import_key=by_policyid_and_organization,
 )
 
 PROFILE_POLICY = ResourceSpec(

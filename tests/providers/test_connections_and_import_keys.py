@@ -99,11 +99,12 @@ def test_a_resource_policy_is_adopted_by_the_import_ids_britives_terraform_provi
     assert not any(k.startswith(("POST", "PATCH")) for k in a.admin.requests()["counts"])  # adopted as it is
 
 
-def test_a_configuration_policy_is_adopted_by_organization_and_policyid(two):
+@pytest.mark.parametrize("import_id", ["cp/acme", "acme/cp"])  # as its set key has it; as earlier releases took it
+def test_a_configuration_policy_is_adopted_by_policyid_and_organization(two, import_id):
     a, _ = two
     Api(a).nccm.post("/ux/nccm/configuration_policies/", json={"policyid": "cp", "organization": "acme"})
     [stored] = a.admin.dump()["configuration_policies"]
-    result = CP.create(checked(CP, {"policyid": "cp", "organization": "acme", "import_id": "acme/cp"}))
+    result = CP.create(checked(CP, {"policyid": "cp", "organization": "acme", "import_id": import_id}))
     assert result.id == stored["id"] and len(a.admin.dump()["configuration_policies"]) == 1
 
 
@@ -183,8 +184,8 @@ def test_recover_looks_a_pending_create_up_on_its_own_connection(two, tmp_path):
 def test_replacing_an_object_adopted_by_natural_key_is_refused_while_import_id_still_names_it(two):
     a, _ = two
     Api(a).nccm.post("/ux/nccm/configuration_policies/", json={"policyid": "cp", "organization": "acme"})
-    made = CP.create(checked(CP, {"policyid": "cp", "organization": "acme", "import_id": "acme/cp"}))
-    renamed = checked(CP, {"policyid": "cp-2", "organization": "acme", "import_id": "acme/cp"})
+    made = CP.create(checked(CP, {"policyid": "cp", "organization": "acme", "import_id": "cp/acme"}))
+    renamed = checked(CP, {"policyid": "cp-2", "organization": "acme", "import_id": "cp/acme"})
     with pytest.raises(Exception, match="Remove import_id from the program"):
         CP.diff(made.id, made.outs, renamed)
     Api(a).rm.post("/api/resource-manager/profiles/prof-eng/policies", json={"name": "x"})
