@@ -15,11 +15,11 @@ from .errors import (
     ServerError,
 )
 from .nccm import ConfigurationPolicies
-from .resource_manager import PolicyCollection, Profiles
+from .resource_manager import Profiles, RmPolicyCollection
 
 __all__ = [
     "APIClient", "APIConnectionError", "APIResponseError", "APIStatusError", "AuthenticationError",
     "BadRequestError", "ConfigurationPolicies", "ConflictError", "MaintenanceError", "NotFoundError", "PolicyAPIError",
-    "PolicyCollection", "Profiles", "RateLimitError", "Redactor", "RetryPolicy", "ServerError", "checked_record", "pages",
+    "RmPolicyCollection", "Profiles", "RateLimitError", "Redactor", "RetryPolicy", "ServerError", "checked_record", "pages",
     "retry_after", "segment",
 ]

@@ -244,7 +244,7 @@ def _preview(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def items_of(body: Any, what: str) -> list[dict[str, Any]]:
+def listed_items(body: Any, what: str) -> list[dict[str, Any]]:
     """A list response as a bare array or any of the envelopes these APIs use."""
     if isinstance(body, dict):
         for key in ("results", "data", "items"):
@@ -280,7 +280,7 @@ def pages(fetch: Callable[[dict[str, Any]], Any], what: str, *, first: int, size
             if page == first:
                 raise
             return
-        items = items_of(body, what)
+        items = listed_items(body, what)
         fresh = [i for i in items if _identity(i) not in seen]
         seen.update(_identity(i) for i in items)
         count = body.get("count") if isinstance(body, dict) and isinstance(body.get("count"), int) else None
@@ -309,4 +309,4 @@ def _identity(item: dict[str, Any]) -> str:
     return str(item.get("id")) if item.get("id") is not None else repr(sorted(item.items(), key=lambda kv: kv[0]))
 
 
-__all__ = ["APIClient", "APIStatusError", "Redactor", "RetryPolicy", "items_of", "pages", "retry_after", "segment"]
+__all__ = ["APIClient", "APIStatusError", "Redactor", "RetryPolicy", "listed_items", "pages", "retry_after", "segment"]

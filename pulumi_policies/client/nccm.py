@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..models import ConfigurationPolicyRecord
-from ._base import APIClient, checked_record, items_of, pages, segment, valid_records
+from ._base import APIClient, checked_record, listed_items, pages, segment, valid_records
 from .errors import NotFoundError
 
 BASE = "/ux/nccm/configuration_policies/"
@@ -39,7 +39,7 @@ class ConfigurationPolicies:
             params["sort"] = sort
         if reverse is not None:
             params["reverse"] = "true" if reverse else "false"
-        return items_of(self.client.json("GET", BASE, params=params), "configuration policies")
+        return listed_items(self.client.json("GET", BASE, params=params), "configuration policies")
 
     def pages(self, page_size: int = 100, sort: str | None = None) -> Iterator[builtins.list[dict[str, Any]]]:
         """Every page, in creation order (or by `sort`), read as ``client.pages`` reads any listing: to an empty

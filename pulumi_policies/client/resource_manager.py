@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from ..models import PolicyRecord
+from ..models import RmPolicyRecord
 from ._base import APIClient, checked_record, pages, segment, valid_records
 from .errors import NotFoundError
 
@@ -26,7 +26,7 @@ def authorization(token: str) -> str:
     return f"TOKEN {token}"
 
 
-class PolicyCollection:
+class RmPolicyCollection:
     def __init__(self, client: APIClient, profile_id: str | None = None) -> None:
         self.client = client
         self.base = f"{API}/profiles/{segment(profile_id)}/policies" if profile_id is not None else f"{API}/policies"
@@ -37,7 +37,7 @@ class PolicyCollection:
 
     def list_all(self) -> builtins.list[dict[str, Any]]:
         """Every well-formed policy of the collection (see ``valid_records``)."""
-        return valid_records(PolicyRecord, self.list(), "a policy")
+        return valid_records(RmPolicyRecord, self.list(), "a policy")
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         return self.record(self.client.json("POST", self.base, json=body))
@@ -69,7 +69,7 @@ class PolicyCollection:
     @staticmethod
     def record(body: Any) -> dict[str, Any]:
         """A policy from a server's answer, checked (an error names what is missing)."""
-        return checked_record(PolicyRecord, body, "a policy")
+        return checked_record(RmPolicyRecord, body, "a policy")
 
 
 class Profiles:

@@ -11,16 +11,16 @@ from .resource_manager import (
     Member,
     Members,
     PolicyFields,
-    PolicyRecord,
     Profile,
     ProfilePolicyArgs,
     ResourcePolicyArgs,
+    RmPolicyRecord,
 )
 
 __all__ = [
     "NCCM_READ_ONLY", "Approval", "Approvers", "Condition", "ConfigurationPolicyArgs", "ConfigurationPolicyRecord",
     "DateSchedule", "DaysSchedule", "ImSetting", "ItsmFilterCriterion", "ItsmSetting", "JustificationSetting",
-    "ManagerApproval", "Marker", "Member", "Members", "PolicyFields", "PolicyRecord", "Profile", "ProfilePolicyArgs",
+    "ManagerApproval", "Marker", "Member", "Members", "PolicyFields", "RmPolicyRecord", "Profile", "ProfilePolicyArgs",
     "ResourcePolicyArgs", "TimeOfAccess", "camel_to_snake", "field_flag", "field_marker", "fields_with", "lenient",
     "model_flag", "python_names",
 ]

@@ -195,7 +195,7 @@ class ProfilePolicyArgs(PolicyFields):
 
 # A policy as a server returns it: every field optional, unknown fields kept; condition as an object or a JSON
 # string, members with or without ids (or ``[]``), camelCase or snake_case, settings of types nobody here knows.
-PolicyRecord = lenient(PolicyFields, name="PolicyRecord",
+RmPolicyRecord = lenient(PolicyFields, name="RmPolicyRecord",
                        extra={"id": (str, Field(json_schema_extra=READ_ONLY))})
 
 

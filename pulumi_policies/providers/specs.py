@@ -30,17 +30,17 @@ from ..client import (
     AuthenticationError,
     ConfigurationPolicies,
     PolicyAPIError,
-    PolicyCollection,
     Profiles,
+    RmPolicyCollection,
     segment,
 )
 from ..models import (
     ConfigurationPolicyArgs,
     ConfigurationPolicyRecord,
     Marker,
-    PolicyRecord,
     ProfilePolicyArgs,
     ResourcePolicyArgs,
+    RmPolicyRecord,
     fields_with,
 )
 from .listing import LISTINGS
@@ -64,7 +64,7 @@ class Remote(Protocol):
 
 
 class _Collection(Protocol):
-    """What CollectionRemote uses of an API collection (ConfigurationPolicies, PolicyCollection)."""
+    """What CollectionRemote uses of an API collection (ConfigurationPolicies, RmPolicyCollection)."""
 
     @property
     def client(self) -> APIClient: ...
@@ -142,10 +142,10 @@ class NccmRemote(CollectionRemote):
 class ResourceManagerRemote(CollectionRemote):
     """Resource manager: POST answers 201 with the object; PATCH answers 204 with nothing."""
 
-    api: PolicyCollection
+    api: RmPolicyCollection
 
     def __init__(self, profile_id: str | None, connection: str | None = None) -> None:
-        self.api = PolicyCollection(connections.resource_manager_client(connection), profile_id)
+        self.api = RmPolicyCollection(connections.resource_manager_client(connection), profile_id)
         self.key = (id(self.api.client), self.api.base)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +313,7 @@ CONFIGURATION_POLICY = ResourceSpec(
 PROFILE_POLICY = ResourceSpec(
     kind="ProfilePolicy",
     args_model=ProfilePolicyArgs,
-    record_model=PolicyRecord,
+    record_model=RmPolicyRecord,
     remote=lambda scope: ResourceManagerRemote(scope["profile_id"], scope.get(CONNECTION)),
     natural_key=("name",),
     scope_fields=("profile_id",),
@@ -326,7 +326,7 @@ PROFILE_POLICY = ResourceSpec(
 RESOURCE_POLICY = ResourceSpec(
     kind="ResourcePolicy",
     args_model=ResourcePolicyArgs,
-    record_model=PolicyRecord,
+    record_model=RmPolicyRecord,
     remote=lambda scope: ResourceManagerRemote(None, scope.get(CONNECTION)),
     natural_key=("name",),
     id_output="policy_id",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pulumi_policies import connections
-from pulumi_policies.client import ConfigurationPolicies, PolicyCollection
+from pulumi_policies.client import ConfigurationPolicies, RmPolicyCollection
 from pulumi_policies.providers import PROVIDERS
 from tests.support.policies import Api, connection_config, seeded_server
 
@@ -127,7 +127,7 @@ def test_listings_are_read_page_after_page(profiled):
     for i in range(250):
         assert api.rm.post("/api/resource-manager/policies", json={"name": f"p{i:03d}"}).status_code == 201
     profiled.admin.clear_requests()
-    listed = PolicyCollection(connections.resource_manager_client()).list()
+    listed = RmPolicyCollection(connections.resource_manager_client()).list()
     assert sorted(p["name"] for p in listed) == [f"p{i:03d}" for i in range(250)]
     assert profiled.admin.requests()["counts"] == {"GET /api/resource-manager/policies": 3}  # pages of 100
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from pulumi_policies.models import PolicyRecord, python_names
+from pulumi_policies.models import RmPolicyRecord, python_names
 from pulumi_policies.providers import PROVIDERS
 
 RP, PP = PROVIDERS["ResourcePolicy"](), PROVIDERS["ProfilePolicy"]()
@@ -85,11 +85,11 @@ def test_what_servers_do_to_a_condition_is_no_change():
     held["approval"]["approvers"] = {"userIds": ["ckent", "bwayne"], "tags": ["dba", "sre"]}
     held["ipAddress"] = "192.168.1.5, 10.0.0.0/8"
     held["timeOfAccess"]["daysSchedule"]["days"] = ["FRIDAY", "MONDAY"]
-    olds = python_names(PolicyRecord, {"id": "1", "name": "db", "condition": json.dumps(held)})
+    olds = python_names(RmPolicyRecord, {"id": "1", "name": "db", "condition": json.dumps(held)})
     assert RP.diff("1", olds, news).changes is False
     not_required = checked({"approval": {"timeToApprove": 30, "managerApproval": {"condition": "All",
                                                                                   "required": False}}})
-    dropped = python_names(PolicyRecord, {"id": "1", "name": "db", "condition": {"approval": {"timeToApprove": 30}}})
+    dropped = python_names(RmPolicyRecord, {"id": "1", "name": "db", "condition": {"approval": {"timeToApprove": 30}}})
     assert RP.diff("1", dropped, not_required).changes is False
     assert RP.diff("1", {"name": "db", "condition": {"approval": {}, "ipAddress": None}}, checked({})).changes is False
 
