@@ -11,6 +11,11 @@ def test_the_generated_types_are_current():
         "pulumi_policies/resources/_types.py is out of date: run python -m pulumi_policies.resources._generate")
 
 
+def test_the_field_reference_in_the_docs_is_current():
+    assert _generate.DOCS.read_text() == _generate.render_docs(), (
+        "docs/fields.md is out of date: run python -m pulumi_policies.resources._generate")
+
+
 def test_every_field_of_the_models_is_an_argument_and_every_output_is_declared():
     for cls, args in ((ResourcePolicy, _types.ResourcePolicyArgsDict), (ProfilePolicy, _types.ProfilePolicyArgsDict),
                       (ConfigurationPolicy, _types.ConfigurationPolicyArgsDict)):
