@@ -18,7 +18,7 @@ TOY = textwrap.dedent('''
     """A toy resource: a model pair, a spec with an in-memory collection, a resource class. Nothing else."""
     from pydantic import Field
 
-    from pulumi_policies.models._base import GRANTS, ITEMS, LenientModel, RUN_STATE, StrictModel, server_default
+    from pulumi_policies.models._base import GRANTS, ITEMS, READ_ONLY, RUN_STATE, StrictModel, lenient, server_default
     from pulumi_policies.models.resource_manager import Members
     from pulumi_policies.providers import register
     from pulumi_policies.providers.specs import ResourceSpec
@@ -32,9 +32,7 @@ TOY = textwrap.dedent('''
         members: Members = Field(default_factory=Members, json_schema_extra=GRANTS)
         labels: dict[str, list[str]] = Field(default_factory=dict, json_schema_extra=ITEMS)
 
-    class ToyRecord(LenientModel):
-        id: str
-        name: str | None = None
+    ToyRecord = lenient(ToyArgs, name="ToyRecord", extra={"id": (str, Field(json_schema_extra=READ_ONLY))})
 
     HELD = [{"id": "t-1", "name": "Blue Toy", "colour": "blue", "last_run": "yesterday", "archived": True,
              "members": {"users": [{"name": "alice"}]}},
