@@ -15,6 +15,8 @@ setup(
         "pulumi-policy>=1.21.0",
         "httpx>=0.28.1",
         "pydantic>=2.11",
+        # The IANA time zones a condition's time of access names (zoneinfo reads the system's, else this package's).
+        "tzdata>=2024.1",
         "fastapi>=0.115",
         "uvicorn>=0.34",
         # The emulator's fast paths (uvicorn picks them up): about twice the requests/s of h11 + asyncio.
