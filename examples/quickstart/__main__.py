@@ -46,7 +46,13 @@ staging_read = ResourcePolicy(
     access_level="read",
     members={"service_identities": [{"name": "platform-automation"}]},
     resource_labels={"env": ["staging"], "team": ["platform"]},
-    condition={"timeOfDay": {"from": "06:00", "to": "22:00"}},
+    # Only on weekdays, 06:00 to 22:00 Berlin time, from the office network.
+    condition={
+        "ip_address": "10.20.0.0/16",
+        "time_of_access": {"days_schedule": {"from_time": "06:00:00", "to_time": "22:00:00",
+                                             "timezone": "Europe/Berlin",
+                                             "days": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"]}},
+    },
 )
 
 # Nightly configuration backup of the core routers.

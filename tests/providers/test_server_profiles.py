@@ -90,8 +90,7 @@ def test_a_settings_type_the_provider_does_not_know_survives_an_update(profiled)
     # revoked by hand after the state recorded it: the next update reads fresh and does not restore it
     api.rm.patch(path, json={"settings": [s for s in stored["settings"] if s["settingsType"] != "GEO"]})
     profiled.admin.clear_requests()
-    RP.update(made.id, RP.read(made.id, made.outs).outs | {"settings": read.outs["settings"]},
-              checked(RP, {**inputs, "description": "v3"}, inputs))
+    RP.update(made.id, read.outs, checked(RP, {**inputs, "description": "v3"}, inputs))  # the state still has GEO
     assert profiled.admin.requests()["counts"] == {"GET /api/resource-manager/policies/{ref}": 1,
                                                    "PATCH /api/resource-manager/policies/{ref}": 1}
     assert [s["settingsType"] for s in api.rm.get(path).json()["settings"]] == ["JUSTIFICATION"]
