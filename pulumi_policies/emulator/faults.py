@@ -7,13 +7,15 @@ A rule is a small JSON object (from ``--fault`` or ``PUT /_emulator/faults``)::
 
 kind        ``error`` (answer ``status``, default 503), ``rate_limit`` (429 with ``Retry-After``),
             ``drop`` (close the connection without an answer), ``latency`` (sleep, then serve),
-            ``respond`` (answer ``status`` with ``body`` verbatim: HTML pages, non-JSON, malformed objects)
+            ``respond`` (answer ``status`` with ``body`` verbatim: HTML pages, non-JSON, malformed objects),
+            ``maintenance`` (a Britive tenant in maintenance: 503 with ``MAINTENANCE_BODY``, whose
+            ``errorCode`` ``MAINT0001`` is what Britive's SDK looks for; ``body`` replaces it if given)
 method      HTTP method(s) to match, e.g. ``PATCH`` or ``POST|PUT|PATCH``; default any
 path        shell-style glob on the request path; default any (``*`` also crosses ``/``)
 rate        probability of firing on a matching request (0..1, default 1)
 after       let this many matching requests through first (default 0)
 count       fire at most this many times (default: no limit)
-status      status of an ``error`` (default 503)
+status      status of an ``error`` (default 503); a ``maintenance`` is always 503
 retry_after seconds in the ``Retry-After`` header of a ``rate_limit`` (default 1)
 latency_ms  fixed delay of a ``latency`` rule; jitter_ms adds a uniform random 0..jitter_ms
 body        the body of a ``respond`` (and, if given, of an ``error``); content_type its type
@@ -28,14 +30,23 @@ rule that fires decides its fate.
 from __future__ import annotations
 
 import fnmatch
+import json
 import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FaultKind = Literal["error", "rate_limit", "drop", "latency", "respond"]
+FaultKind = Literal["error", "rate_limit", "drop", "latency", "respond", "maintenance"]
+
+# A Britive tenant in maintenance. britive 4.7.0 (PyPI) helpers/utils.py 200-201: `tenant_is_under_maintenance` is
+# `status_code == 503 and response.json().get('errorCode') == 'MAINT0001'`, and britive.py 234-238 raises
+# TenantUnderMaintenance(response.json().get('message')) before any retry. The fields around errorCode are the
+# resource manager's error shape (britive-client-go models.go 10-15: status, message, errorCode, details); the
+# message is ours.
+MAINTENANCE_BODY = {"status": 503, "errorCode": "MAINT0001",
+                    "message": "The tenant is under maintenance. Please try again later."}
 
 
 class FaultRule(BaseModel):
@@ -54,6 +65,15 @@ class FaultRule(BaseModel):
     latency_ms: float = Field(0.0, ge=0.0)
     jitter_ms: float = Field(0.0, ge=0.0)
     apply: bool = False
+
+    @model_validator(mode="after")
+    def _maintenance(self) -> FaultRule:
+        if self.kind == "maintenance":
+            if self.status != 503:
+                raise ValueError("a maintenance fault is always a 503")
+            if self.body is None:
+                self.body, self.content_type = json.dumps(MAINTENANCE_BODY), "application/json"
+        return self
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and method.upper() not in self.method.upper().split("|"):

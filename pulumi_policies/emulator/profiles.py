@@ -23,9 +23,21 @@ PROFILES: dict[str, dict[str, Any]] = {
     # is read and patched by name (GET .../policies/{name}?compactResponse=true); names need only not be
     # blank (validation.StringIsNotWhiteSpace); members given by name are read back with an id, and every
     # kind is returned, [] when empty (MembersEqual compares entries whole, ids included).
+    # The condition is validated and stored, not echoed (condition_store=britive): the Go client's equality
+    # functions exist because reads differ from what was sent (client.go ApproversBlockEqual 603-661 and
+    # TeamsAppChannelsBlockEqual 934-1013: approver lists and channels in any order; DaysScheduleBlockEqual
+    # 790-850: days in any order; ApprovalBlockEqual 507-601: notificationMedium lists in any order (65cbd40) and
+    # a managerApproval that is not required comes back absent (536-540, 843a101/2eb97b0); IPAddressBlockEqual
+    # 852-882: items trimmed and reordered (948ae33, 81123e5, d4153e5)); the values are checked as Britive
+    # documents them (docs/resources/resource_manager_profile_policy.md 53-84, 109-122). Settings include IM
+    # (setting_types=britive; models.go 384-398 Setting, resource_advanced_settings.go 470-611). A profile's
+    # policies are prioritised (prioritization; resource_manager_profile.go 74-200: PATCH profiles/{id}
+    # {"policyOrderingEnabled"}, POST .../policies/order, `order` on each policy; britive 4.7.0
+    # access_broker/profiles/policy_prioritization.py 1-46).
     "britive": {"rm_list": "paged", "condition_as": "string", "condition_in": "any", "members_in": "object-or-list",
                 "member_kinds": "britive", "empty_kinds": "list", "fill_member_ids": True, "get_by_name": True,
-                "rm_name_max": None},
+                "rm_name_max": None, "condition_store": "britive", "setting_types": "britive",
+                "prioritization": True},
     # Infraon's NCCM, a Django REST framework + mongoengine service ("Serializer for Documents" in the
     # document): API keys as "Authorization: ApiKey <key>" (Infraon API guide, Authorization page; 401
     # {"error": "Invalid API key."} on its Responses page); DRF page-number paging answers a page past the last

@@ -13,14 +13,17 @@ these models.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import zoneinfo
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-__all__ = ["DRF_MESSAGES", "MEMBER_KINDS", "NccmPolicy", "RmPolicy", "ValidationError", "drf_datetime",
-           "problems"]
+__all__ = ["BRITIVE_SETTING_TYPES", "DOCUMENTED_SETTING_TYPES", "DRF_MESSAGES", "MEMBER_KINDS", "BritiveCondition",
+           "NccmPolicy", "RmPolicy", "ValidationError", "drf_datetime", "problems"]
 
 # Member kinds of the resource-manager document; the Britive clients add two more (see profiles.py).
 MEMBER_KINDS = ("tags", "users", "serviceIdentities")
@@ -83,7 +86,24 @@ class RmJustificationSetting(_Wire):
         return value
 
 
-RmSetting = Annotated[RmItsmSetting | RmJustificationSetting, Field(discriminator="settingsType")]
+class RmImSetting(_Wire):
+    """Britive's IM setting (approvals through an on-call / chat connection), not in the document:
+    britive-client-go models.go 384-398 (``Setting``: connectionId, connectionType, isAutoApprovalEnabled,
+    escalationPolicies) and resource_advanced_settings.go 470-611 (how the Terraform provider builds one)."""
+
+    settingsType: Literal["IM"]
+    isInherited: bool = False
+    connectionId: str = Field(min_length=1)
+    connectionType: str = Field(min_length=1)
+    isAutoApprovalEnabled: bool = False
+    escalationPolicies: list[str] = Field(default_factory=list)
+
+
+# The settings types a server takes (state.Behaviour.setting_types): the document's, and Britive's.
+DOCUMENTED_SETTING_TYPES = ("ITSM", "JUSTIFICATION")
+BRITIVE_SETTING_TYPES = ("ITSM", "JUSTIFICATION", "IM")
+
+RmSetting = Annotated[RmItsmSetting | RmJustificationSetting | RmImSetting, Field(discriminator="settingsType")]
 
 
 class RmPolicy(_Wire):
@@ -117,6 +137,133 @@ class RmPolicy(_Wire):
         twice = sorted({k for k in kinds if kinds.count(k) > 1})
         if twice:
             raise ValueError(f"at most one setting of each type; {', '.join(twice)} appears more than once")
+        return value
+
+
+# -- Britive's condition (condition_store=britive) ------------------------------------------------------
+# The shape Britive documents (terraform-provider-britive docs/resources/resource_manager_profile_policy.md
+# 53-84 and 109-122, profile_policy.md 57-124): every key optional, null where the docs allow it, types exact
+# (the server stores the condition as text, so "30" would stay a string: refused). Keys not named here are
+# kept as sent: only these are checked.
+DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_TIME = re.compile(r"\d{2}:\d{2}:\d{2}")
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class _Condition(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+def _timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError(f"{value!r} is not a time zone of the tz database (e.g. 'Asia/Calcutta', 'UTC')")
+    return value
+
+
+def _formatted(value: str, pattern: re.Pattern[str], strptime: str, example: str) -> str:
+    problem = ValueError(f"must be {example} (got {value!r})")
+    if not pattern.fullmatch(value):
+        raise problem
+    try:
+        datetime.strptime(value, strptime)  # a real date and time of day: no month 13, no 25:00:00
+    except ValueError:
+        raise problem from None
+    return value
+
+
+class BritiveTeamsChannel(_Condition):
+    team: str = Field(min_length=1)
+    channels: list[str] | None = None
+
+
+class BritiveApprovers(_Condition):
+    tags: list[str] | None = None
+    userIds: list[str] | None = None
+    channelIds: list[str] | None = None
+    slackAppChannels: list[str] | None = None
+    teamsAppChannels: list[BritiveTeamsChannel] | None = None
+
+
+class BritiveManagerApproval(_Condition):
+    condition: Literal["All", "Any", "Manager"] | None = None  # "case sensitive" (the docs, line 117)
+    required: bool | None = None
+
+
+class BritiveApproval(_Condition):
+    approvers: BritiveApprovers | None = None
+    notificationMedium: Any = None  # a string or a list of strings (docs: ["Teams", "Email"]; tests: "Email")
+    managerApproval: BritiveManagerApproval | None = None
+    timeToApprove: int | None = None  # minutes
+    validFor: int | None = None
+    isValidForInDays: bool | None = None
+
+    @field_validator("notificationMedium")
+    @classmethod
+    def _medium(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        raise ValueError("must be a string or a list of strings")
+
+
+class BritiveDateSchedule(_Condition):
+    fromDate: str
+    toDate: str
+    timezone: str
+
+    @field_validator("fromDate", "toDate")
+    @classmethod
+    def _date_time(cls, value: str) -> str:
+        return _formatted(value, _DATE_TIME, "%Y-%m-%d %H:%M:%S", "'YYYY-MM-DD HH:MM:SS'")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _timezone(value)
+
+
+class BritiveDaysSchedule(_Condition):
+    fromTime: str
+    toTime: str
+    timezone: str
+    days: list[Literal[DAYS]]  # type: ignore[valid-type]  # upper-case English day names, as every example
+
+    @field_validator("fromTime", "toTime")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return _formatted(value, _TIME, "%H:%M:%S", "'HH:MM:SS'")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _timezone(value)
+
+
+class BritiveTimeOfAccess(_Condition):
+    dateSchedule: BritiveDateSchedule | None = None
+    daysSchedule: BritiveDaysSchedule | None = None
+
+
+class BritiveCondition(_Condition):
+    approval: BritiveApproval | None = None
+    ipAddress: str | None = None  # ONE comma-separated string of addresses and CIDR blocks
+    timeOfAccess: BritiveTimeOfAccess | None = None
+
+    @field_validator("ipAddress")
+    @classmethod
+    def _addresses(cls, value: str | None) -> str | None:
+        for item in value.split(",") if value is not None else []:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError("must be IP addresses or CIDR blocks separated by commas "
+                                 f"(e.g. '10.0.0.0/8, 192.168.1.5'); {item.strip()!r} is not one") from None
         return value
 
 

@@ -25,6 +25,8 @@ ConditionIn = Literal["object", "any"]
 MembersIn = Literal["object", "object-or-list"]
 MemberKinds = Literal["documented", "britive"]
 EmptyKinds = Literal["as-sent", "list"]
+ConditionStore = Literal["verbatim", "britive"]
+SettingTypes = Literal["documented", "britive", "any"]
 
 
 @dataclass
@@ -50,6 +52,9 @@ class Behaviour:
     fill_member_ids: bool = False               # a member given by name only is read back with an id
     get_by_name: bool = False                   # GET/PATCH/DELETE .../policies/{name} besides {id}
     rm_name_max: int | None = 255               # longest policy name taken (None: no limit)
+    condition_store: ConditionStore = "verbatim"  # condition kept as sent | validated, read back as Britive does
+    setting_types: SettingTypes = "documented"  # ITSM, JUSTIFICATION (+ IM) (+ any other type, kept verbatim)
+    prioritization: bool = False                # PATCH profiles/{id} and POST .../policies/order; policies' order
 
     def switches(self) -> dict[str, Any]:
         return dict(self.__dict__)

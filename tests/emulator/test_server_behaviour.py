@@ -204,7 +204,8 @@ def test_serve_prints_its_url_and_credentials_and_serves(tmp_path):
             info[key] = value.strip()
         assert info["url"].startswith("http://127.0.0.1:") and info["rm_token"] == "from-env"
         r = httpx.get(f"{info['url']}{RM}/profiles", headers={"Authorization": "TOKEN from-env"})
-        assert r.status_code == 200 and r.json()["data"] == [{"id": "p", "name": "n", "description": ""}]
+        assert r.status_code == 200 and r.json()["data"] == [{"id": "p", "name": "n", "description": "",
+                                                                "policyOrderingEnabled": False}]
         nccm = httpx.get(f"{info['url']}{NCCM}", params={"items_per_page": 1, "page": 1},
                          headers={"Authorization": info["nccm_api_key"]})
         assert nccm.status_code == 200
