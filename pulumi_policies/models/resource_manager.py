@@ -70,7 +70,9 @@ class ItsmFilterCriterion(StrictModel):
     filter: dict[str, Any] = Field(default_factory=dict)
 
 
-class _SettingBase(StrictModel):
+class SettingFields(StrictModel):
+    """What every setting of a policy has, whatever its type."""
+
     # Set by the server on the settings it stores; never sent, never compared.
     id: str | None = Field(None, json_schema_extra=READ_ONLY)
     entity_id: str | None = Field(None, alias="entityId", json_schema_extra=READ_ONLY)
@@ -78,7 +80,7 @@ class _SettingBase(StrictModel):
     is_inherited: bool = Field(False, alias="isInherited")
 
 
-class ItsmSetting(_SettingBase):
+class ItsmSetting(SettingFields):
     """Requests must carry a ticket of an ITSM connection (e.g. a ServiceNow change request)."""
 
     settings_type: Literal["ITSM"] = Field(alias="settingsType")
@@ -95,7 +97,7 @@ class ItsmSetting(_SettingBase):
         return f"ITSM via {value.get('connection_type', '?')} connection {value.get('connection_id', '?')}"
 
 
-class JustificationSetting(_SettingBase):
+class JustificationSetting(SettingFields):
     """Requests must carry a justification, optionally matching ``justification_regex``."""
 
     settings_type: Literal["JUSTIFICATION"] = Field(alias="settingsType")
@@ -119,7 +121,7 @@ class JustificationSetting(_SettingBase):
         return value
 
 
-class ImSetting(_SettingBase):
+class ImSetting(SettingFields):
     """Requests are routed through an incident-management connection (e.g. PagerDuty) and its escalation
     policies (britive-client-go/models.go ``Setting``; britive/resources/resource_advanced_settings.go)."""
 

@@ -81,15 +81,25 @@ class _Writer:
 
     def typed_dict(self, model: type[BaseModel], *, name: str | None = None, base: str = "TypedDict",
                    wrap: bool = False) -> str:
+        """The TypedDict of a model; a model that extends another one with fields (``ProfilePolicyArgs`` of
+        ``PolicyFields``) extends that one's TypedDict with its own fields only."""
         name = name or f"{model.__name__}ArgsDict"
         if name in self.blocks:
             return name
+        parent = next((b for b in model.__bases__ if issubclass(b, BaseModel) and b.model_fields), None)
+        inherited: set[str] = set()
+        if parent is not None:
+            parent_name = f"{parent.__name__}ArgsDict"
+            base = self.typed_dict(parent, name=parent_name, base=base, wrap=wrap)
+            inherited = set(parent.model_fields)
         self.blocks[name] = ""  # reserved while its fields are written (their classes are written first)
         paragraph = " ".join((model.__doc__ or model.__name__).strip().split("\n\n")[0].split())
-        lines = [f"class {name}({base}, total=False):", f'    """{paragraph.rstrip(".")}."""', ""]
-        for field_name, field in model.model_fields.items():
-            if field_flag(model, field_name, Marker.READ_ONLY):
-                continue
+        lines = [f"class {name}({base}, total=False):", f'    """{paragraph.rstrip(".")}."""']
+        fields = [f for f in model.model_fields if f not in inherited and not field_flag(model, f, Marker.READ_ONLY)]
+        if fields:
+            lines.append("")
+        for field_name in fields:
+            field = model.model_fields[field_name]
             value = self.field_type(field)
             value = f"pulumi.Input[{value}]" if wrap else value
             lines.append(f"    {field_name}: {'Required' if field.is_required() else 'NotRequired'}[{value}]")
@@ -97,24 +107,38 @@ class _Writer:
         self.blocks[name] = "\n".join(lines)  # after the classes it names
         return name
 
-    def outputs(self, spec: specs.ResourceSpec, name: str) -> str:
+    def outputs(self, kinds: list[specs.ResourceSpec]) -> None:
+        """Each kind's outputs class; the outputs kinds of one record model share are one base class of theirs
+        (``RmPolicyOutputs`` for profile and resource policies)."""
         from ._base import output_names
 
-        args, record = spec.args_model.model_fields, spec.record_model.model_fields
-        lines = [f"class {name}(ConnectionOutput):", f'    """Every output of a {spec.kind} (a field the server returned '
-                 'empty reads as None)."""', ""]
-        for output in output_names(spec):
-            if output == specs.CONNECTION:
-                continue
+        def line(spec: specs.ResourceSpec, output: str) -> str:
             if output == spec.id_output:
-                lines.append(f"    {output}: pulumi.Output[str]")
-                continue
+                return f"    {output}: pulumi.Output[str]"
+            args, record = spec.args_model.model_fields, spec.record_model.model_fields
             field = args.get(output) or record[output]
             value = self.type_of(field.annotation) if output in args else "str"
             required = output in args and field.is_required()
-            lines.append(f"    {output}: pulumi.Output[{value if required else value + ' | None'}]")
-        self.blocks[name] = "\n".join(lines)
-        return name
+            return f"    {output}: pulumi.Output[{value if required else value + ' | None'}]"
+
+        def names(spec: specs.ResourceSpec) -> list[str]:
+            return [n for n in output_names(spec) if n != specs.CONNECTION]
+
+        shared: list[str] = []
+        base = "ConnectionOutput"
+        if len(kinds) > 1:
+            shared = [n for n in names(kinds[0]) if all(n in names(k) for k in kinds[1:])]
+            base = kinds[0].record_model.__name__.removesuffix("Record") + "Outputs"
+            self.blocks[base] = "\n".join([f"class {base}(ConnectionOutput):", '    """The outputs of '
+                                           f'{" and ".join(k.kind for k in kinds)} (a field the server returned empty '
+                                           'reads as None)."""', "", *(line(kinds[0], n) for n in shared)])
+        for spec in kinds:
+            own = [n for n in names(spec) if n not in shared]
+            doc = f"Every output of a {spec.kind} (a field the server returned empty reads as None)"
+            self.blocks[f"{spec.kind}Outputs"] = "\n".join(
+                [f"class {spec.kind}Outputs({base}):", f'    """{doc}."""', *([""] if own else []),
+                 *(line(spec, n) for n in own)])
+
 
 
 BUILT_IN = (specs.RESOURCE_POLICY, specs.PROFILE_POLICY, specs.CONFIGURATION_POLICY)
@@ -122,9 +146,12 @@ BUILT_IN = (specs.RESOURCE_POLICY, specs.PROFILE_POLICY, specs.CONFIGURATION_POL
 
 def render() -> str:
     writer = _Writer()
+    by_record: dict[type[BaseModel], list[specs.ResourceSpec]] = {}
     for spec in BUILT_IN:
         writer.typed_dict(spec.args_model, name=f"{spec.kind}ArgsDict", base="EngineArgs", wrap=True)
-        writer.outputs(spec, f"{spec.kind}Outputs")
+        by_record.setdefault(spec.record_model, []).append(spec)
+    for kinds in by_record.values():
+        writer.outputs(kinds)
     return HEADER + "".join(f"\n\n{block}\n" for block in writer.blocks.values())
 
 

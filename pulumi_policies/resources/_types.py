@@ -80,6 +80,12 @@ class ConditionArgsDict(TypedDict, total=False):
     time_of_access: NotRequired[TimeOfAccessArgsDict]
 
 
+class SettingFieldsArgsDict(TypedDict, total=False):
+    """What every setting of a policy has, whatever its type."""
+
+    is_inherited: NotRequired[bool]
+
+
 class ItsmFilterCriterionArgsDict(TypedDict, total=False):
     """Which tickets of the ITSM system qualify: a ticket type and the system's own query (kept verbatim)."""
 
@@ -87,10 +93,9 @@ class ItsmFilterCriterionArgsDict(TypedDict, total=False):
     filter: NotRequired[dict[str, Any]]
 
 
-class ItsmSettingArgsDict(TypedDict, total=False):
+class ItsmSettingArgsDict(SettingFieldsArgsDict, total=False):
     """Requests must carry a ticket of an ITSM connection (e.g. a ServiceNow change request)."""
 
-    is_inherited: NotRequired[bool]
     settings_type: Required[Literal["ITSM"]]
     connection_id: Required[str]
     connection_type: Required[str]
@@ -99,19 +104,17 @@ class ItsmSettingArgsDict(TypedDict, total=False):
     itsm_filter_criteria: NotRequired[list[ItsmFilterCriterionArgsDict]]
 
 
-class JustificationSettingArgsDict(TypedDict, total=False):
+class JustificationSettingArgsDict(SettingFieldsArgsDict, total=False):
     """Requests must carry a justification, optionally matching ``justification_regex``."""
 
-    is_inherited: NotRequired[bool]
     settings_type: Required[Literal["JUSTIFICATION"]]
     is_justification_required: NotRequired[bool]
     justification_regex: NotRequired[str]
 
 
-class ImSettingArgsDict(TypedDict, total=False):
+class ImSettingArgsDict(SettingFieldsArgsDict, total=False):
     """Requests are routed through an incident-management connection (e.g. PagerDuty) and its escalation policies (britive-client-go/models.go ``Setting``; britive/resources/resource_advanced_settings.go)."""
 
-    is_inherited: NotRequired[bool]
     settings_type: Required[Literal["IM"]]
     connection_id: Required[str]
     connection_type: Required[str]
@@ -136,80 +139,32 @@ class MembersArgsDict(TypedDict, total=False):
     ai_identities: NotRequired[list[MemberArgsDict]]
 
 
-class ResourcePolicyArgsDict(EngineArgs, total=False):
+class PolicyFieldsArgsDict(EngineArgs, total=False):
+    """The writable fields of a resource-manager policy, as users declare them and as we send them."""
+
+    name: Required[pulumi.Input[str]]
+    description: NotRequired[pulumi.Input[str]]
+    is_active: NotRequired[pulumi.Input[bool]]
+    is_draft: NotRequired[pulumi.Input[bool]]
+    is_read_only: NotRequired[pulumi.Input[bool]]
+    condition: NotRequired[pulumi.Input[ConditionArgsDict | str]]
+    resource: NotRequired[pulumi.Input[str]]
+    access_level: NotRequired[pulumi.Input[str]]
+    access_type: NotRequired[pulumi.Input[Literal["Allow", "Deny"]]]
+    consumer: NotRequired[pulumi.Input[str]]
+    settings: NotRequired[pulumi.Input[list[ItsmSettingArgsDict | JustificationSettingArgsDict | ImSettingArgsDict]]]
+    members: NotRequired[pulumi.Input[MembersArgsDict]]
+    resource_labels: NotRequired[pulumi.Input[dict[str, list[str]]]]
+
+
+class ResourcePolicyArgsDict(PolicyFieldsArgsDict, total=False):
     """Inputs of a resource policy."""
 
-    name: Required[pulumi.Input[str]]
-    description: NotRequired[pulumi.Input[str]]
-    is_active: NotRequired[pulumi.Input[bool]]
-    is_draft: NotRequired[pulumi.Input[bool]]
-    is_read_only: NotRequired[pulumi.Input[bool]]
-    condition: NotRequired[pulumi.Input[ConditionArgsDict | str]]
-    resource: NotRequired[pulumi.Input[str]]
-    access_level: NotRequired[pulumi.Input[str]]
-    access_type: NotRequired[pulumi.Input[Literal["Allow", "Deny"]]]
-    consumer: NotRequired[pulumi.Input[str]]
-    settings: NotRequired[pulumi.Input[list[ItsmSettingArgsDict | JustificationSettingArgsDict | ImSettingArgsDict]]]
-    members: NotRequired[pulumi.Input[MembersArgsDict]]
-    resource_labels: NotRequired[pulumi.Input[dict[str, list[str]]]]
 
-
-class ResourcePolicyOutputs(ConnectionOutput):
-    """Every output of a ResourcePolicy (a field the server returned empty reads as None)."""
-
-    name: pulumi.Output[str]
-    description: pulumi.Output[str | None]
-    is_active: pulumi.Output[bool | None]
-    is_draft: pulumi.Output[bool | None]
-    is_read_only: pulumi.Output[bool | None]
-    condition: pulumi.Output[ConditionArgsDict | None]
-    resource: pulumi.Output[str | None]
-    access_level: pulumi.Output[str | None]
-    access_type: pulumi.Output[Literal["Allow", "Deny"] | None]
-    consumer: pulumi.Output[str | None]
-    settings: pulumi.Output[list[ItsmSettingArgsDict | JustificationSettingArgsDict | ImSettingArgsDict] | None]
-    members: pulumi.Output[MembersArgsDict | None]
-    resource_labels: pulumi.Output[dict[str, list[str]] | None]
-    policy_id: pulumi.Output[str]
-
-
-class ProfilePolicyArgsDict(EngineArgs, total=False):
+class ProfilePolicyArgsDict(PolicyFieldsArgsDict, total=False):
     """Inputs of a profile policy: the policy fields plus the profile it belongs to."""
 
-    name: Required[pulumi.Input[str]]
-    description: NotRequired[pulumi.Input[str]]
-    is_active: NotRequired[pulumi.Input[bool]]
-    is_draft: NotRequired[pulumi.Input[bool]]
-    is_read_only: NotRequired[pulumi.Input[bool]]
-    condition: NotRequired[pulumi.Input[ConditionArgsDict | str]]
-    resource: NotRequired[pulumi.Input[str]]
-    access_level: NotRequired[pulumi.Input[str]]
-    access_type: NotRequired[pulumi.Input[Literal["Allow", "Deny"]]]
-    consumer: NotRequired[pulumi.Input[str]]
-    settings: NotRequired[pulumi.Input[list[ItsmSettingArgsDict | JustificationSettingArgsDict | ImSettingArgsDict]]]
-    members: NotRequired[pulumi.Input[MembersArgsDict]]
-    resource_labels: NotRequired[pulumi.Input[dict[str, list[str]]]]
     profile_id: Required[pulumi.Input[str]]
-
-
-class ProfilePolicyOutputs(ConnectionOutput):
-    """Every output of a ProfilePolicy (a field the server returned empty reads as None)."""
-
-    name: pulumi.Output[str]
-    description: pulumi.Output[str | None]
-    is_active: pulumi.Output[bool | None]
-    is_draft: pulumi.Output[bool | None]
-    is_read_only: pulumi.Output[bool | None]
-    condition: pulumi.Output[ConditionArgsDict | None]
-    resource: pulumi.Output[str | None]
-    access_level: pulumi.Output[str | None]
-    access_type: pulumi.Output[Literal["Allow", "Deny"] | None]
-    consumer: pulumi.Output[str | None]
-    settings: pulumi.Output[list[ItsmSettingArgsDict | JustificationSettingArgsDict | ImSettingArgsDict] | None]
-    members: pulumi.Output[MembersArgsDict | None]
-    resource_labels: pulumi.Output[dict[str, list[str]] | None]
-    profile_id: pulumi.Output[str]
-    policy_id: pulumi.Output[str]
 
 
 class ConfigurationPolicyArgsDict(EngineArgs, total=False):
@@ -239,6 +194,35 @@ class ConfigurationPolicyArgsDict(EngineArgs, total=False):
     created_by: NotRequired[pulumi.Input[str]]
     modified_by: NotRequired[pulumi.Input[str]]
     is_deleted: NotRequired[pulumi.Input[bool]]
+
+
+class RmPolicyOutputs(ConnectionOutput):
+    """The outputs of ResourcePolicy and ProfilePolicy (a field the server returned empty reads as None)."""
+
+    name: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    is_active: pulumi.Output[bool | None]
+    is_draft: pulumi.Output[bool | None]
+    is_read_only: pulumi.Output[bool | None]
+    condition: pulumi.Output[ConditionArgsDict | None]
+    resource: pulumi.Output[str | None]
+    access_level: pulumi.Output[str | None]
+    access_type: pulumi.Output[Literal["Allow", "Deny"] | None]
+    consumer: pulumi.Output[str | None]
+    settings: pulumi.Output[list[ItsmSettingArgsDict | JustificationSettingArgsDict | ImSettingArgsDict] | None]
+    members: pulumi.Output[MembersArgsDict | None]
+    resource_labels: pulumi.Output[dict[str, list[str]] | None]
+    policy_id: pulumi.Output[str]
+
+
+class ResourcePolicyOutputs(RmPolicyOutputs):
+    """Every output of a ResourcePolicy (a field the server returned empty reads as None)."""
+
+
+class ProfilePolicyOutputs(RmPolicyOutputs):
+    """Every output of a ProfilePolicy (a field the server returned empty reads as None)."""
+
+    profile_id: pulumi.Output[str]
 
 
 class ConfigurationPolicyOutputs(ConnectionOutput):
