@@ -10,10 +10,11 @@ from .resources import (
     ConfigurationPolicy,
     ConfigurationPolicySet,
     ProfilePolicy,
+    ProfilePolicyOrder,
     ProfilePolicySet,
     ResourcePolicy,
     ResourcePolicySet,
 )
 
-__all__ = ["ConfigurationPolicy", "ConfigurationPolicySet", "PolicyProviderError", "ProfilePolicy", "ProfilePolicySet",
-           "PulumiPoliciesError", "ResourcePolicy", "ResourcePolicySet"]
+__all__ = ["ConfigurationPolicy", "ConfigurationPolicySet", "PolicyProviderError", "ProfilePolicy", "ProfilePolicyOrder",
+           "ProfilePolicySet", "PulumiPoliciesError", "ResourcePolicy", "ResourcePolicySet"]

@@ -7,16 +7,18 @@ PATCH answers 204 with no body; DELETE answers 200 (resource policies) or 204 (p
 GET/PATCH/DELETE address a policy by id (Britive's servers also take its name; the document does not).
 Listings are read page by page where a server pages them (``{count, page, size, data}``, from page 0,
 as Britive's own SDK reads them); a server that does not page ignores the parameters.
+A profile's policy order (Britive's prioritisation): ``ProfileOrdering``.
 """
 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from typing import Any
 
 from ..models import RmPolicyRecord
 from ._base import APIClient, checked_record, pages, segment, valid_records
-from .errors import NotFoundError
+from .errors import APIResponseError, NotFoundError
 
 API = "/api/resource-manager"
 PAGE_SIZE = 100  # Britive's SDK asks for pages of 100
@@ -88,3 +90,68 @@ def _all_pages(client: APIClient, path: str, what: str, params: dict[str, Any]) 
                        first=0, size=PAGE_SIZE):
         out += items
     return out
+
+
+class ProfileOrdering:
+    """A profile's policy prioritisation (Britive): whether its policies are evaluated in order, and the order.
+
+    The wire, as Britive's own clients send it:
+    - ``PATCH /profiles/{profileId}`` ``{"policyOrderingEnabled": true|false}``: 200 or 204 (britive-client-go
+      resource_manager_profile.go 74-94 ``EnableDisableResourceManagerPolicyPrioritization``; britive 4.7.0
+      access_broker/profiles/policy_prioritization.py 6-31, ``enable``/``disable``);
+    - ``GET /profiles/{profileId}``: the profile, with ``policyOrderingEnabled`` (resource_manager_profile.go 96-116);
+    - ``POST /profiles/{profileId}/policies/order`` ``[{"id": "<policyId>", "order": 0}, ...]``, a complete order
+      (every policy once, 0 first): 200 with the same array (resource_manager_profile.go 157-180, which fails on a
+      204; policy_prioritization.py 33-46 ``reorder``);
+    - ``GET /profiles/{profileId}/policies``: each policy with its ``order`` while ordering is on
+      (resource_manager_profile.go 182-200).
+    Switched off, a profile keeps its order for when it is switched on again (policy_prioritization.py 19-31).
+    """
+
+    def __init__(self, client: APIClient, profile_id: str) -> None:
+        self.client = client
+        self.profile_id = profile_id
+        self.path = f"{API}/profiles/{segment(profile_id)}"
+        self.policies = RmPolicyCollection(client, profile_id)
+
+    def profile(self) -> dict[str, Any] | None:
+        """The profile (``policyOrderingEnabled`` among its fields), or None when it does not exist."""
+        try:
+            body = self.client.json("GET", self.path)
+        except NotFoundError:
+            return None
+        if not isinstance(body, dict):
+            raise APIResponseError(f"GET {self.client.redact(self.path)} answered with something that is not a "
+                                   f"profile object (got {type(body).__name__})", method="GET", url=self.path)
+        return body
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Switch the profile's policy order on or off (off: the server's default evaluation; the order is kept)."""
+        self.client.json("PATCH", self.path, json={"policyOrderingEnabled": enabled}, ok=(200, 204))
+
+    def by_priority(self) -> builtins.list[dict[str, Any]]:
+        """Every policy of the profile (all pages), highest priority (``order`` 0) first. Policies without an
+        ``order`` (ordering off, or one the server has not placed) follow, in the order listed."""
+        listed = self.policies.list()
+        for index, item in enumerate(listed):
+            if not isinstance(item.get("id"), str) or not item["id"]:
+                raise APIResponseError(f"policy {index} of profile {self.profile_id!r} came back without an 'id' "
+                                       f"(got {sorted(item)}): its place in the order cannot be sent")
+        last = len(listed)
+
+        def rank(pair: tuple[int, dict[str, Any]]) -> tuple[int, int]:
+            index, item = pair
+            order = item.get("order")
+            return (order if isinstance(order, int) and not isinstance(order, bool) else last, index)
+
+        return [item for _, item in sorted(enumerate(listed), key=rank)]
+
+    def set_order(self, policy_ids: Sequence[str]) -> builtins.list[str]:
+        """POST the complete order (`policy_ids`, highest priority first); the ids by priority as the server answers
+        them (as sent, if its answer lists no order)."""
+        body = [{"id": policy_id, "order": order} for order, policy_id in enumerate(policy_ids)]
+        answer = self.client.json("POST", f"{self.path}/policies/order", json=body, ok=(200, 201, 204))
+        if isinstance(answer, list) and answer and all(
+                isinstance(i, dict) and isinstance(i.get("id"), str) and isinstance(i.get("order"), int) for i in answer):
+            return [str(i["id"]) for i in sorted(answer, key=lambda i: int(i["order"]))]
+        return list(policy_ids)
