@@ -3,7 +3,8 @@
 ``rules`` holds the rules as plain functions; ``pack`` turns them into pulumi-policy policies.
 """
 
+from ..declared import DeclaredPolicy, normalise
 from .pack import PACK_NAME, guardrails_pack, policies
-from .rules import RULES, Policy, Rule, normalise
+from .rules import RULES, Rule
 
-__all__ = ["PACK_NAME", "RULES", "Policy", "Rule", "guardrails_pack", "normalise", "policies"]
+__all__ = ["PACK_NAME", "RULES", "DeclaredPolicy", "Rule", "guardrails_pack", "normalise", "policies"]

@@ -32,8 +32,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from ..declared import policies_of
 from ..providers import TYPE_PREFIX
-from .rules import RULES, Rule, policies_of
+from .rules import RULES, Rule
 
 PACK_NAME = "pulumi-policies-guardrails"
 

@@ -17,105 +17,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Marker, fields_with
-from ..models.canonical import canonical, python_keys
-from ..providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, ResourceSpec
-from ..providers.sets import ITEMS, item_key, item_label, items_of
+from ..declared import DeclaredPolicy
+from ..models.canonical import canonical
+from ..providers import SPECS, ResourceSpec
 
 # Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.
 PROBES = ("x", "because", "n/a", "1234", "fix it", "-")
 
 
-@dataclass(frozen=True)
-class Policy:
-    """What a rule sees of one declared policy."""
-
-    kind: str                # ResourcePolicy | ProfilePolicy | ConfigurationPolicy | any registered kind
-    name: str                # the Pulumi resource name
-    props: Mapping[str, Any]  # the inputs, snake_case
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind} '{self.name}'"
-
-    @property
-    def spec(self) -> ResourceSpec | None:
-        return SPECS.get(self.kind)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self.props.get(key)
-        return default if value is None else value
-
-    def members(self) -> list[tuple[str, str]]:
-        """(kind, id or name) of every member granted (the items of its GRANTS field: users, tags...)."""
-        model = self.spec.args_model if self.spec else None
-        out: list[tuple[str, str]] = []
-        for granted in fields_with(model, Marker.GRANTS) if model else ():
-            members = self.get(granted, {})
-            kinds = members.keys() if isinstance(members, Mapping) else ()
-            out += [(kind, str(m.get("id") or m.get("name"))) for kind in kinds
-                    for m in members.get(kind) or [] if isinstance(m, Mapping)]
-        return out
-
-    def setting(self, settings_type: str) -> Mapping[str, Any] | None:
-        return next((s for s in self.get("settings", []) if s.get("settings_type") == settings_type), None)
-
-    def grants(self) -> bool:
-        return self.get("access_type", "Allow") != "Deny" and self.get("is_active", True) is not False
-
-
-class _Props(Mapping[str, Any]):
-    """Inputs under Python names (camelCase aliases accepted), each value converted when a rule reads it.
-
-    Read lazily on purpose: at preview, pulumi-policy raises on reading a value the engine does not know
-    yet, and reports the rule that read it as not run. Copying every value up front would make one unknown
-    field (a description from another resource's output) stop every rule, mandatory ones included.
-    """
-
-    def __init__(self, raw: Mapping[str, Any], spec: ResourceSpec | None) -> None:
-        self._raw = raw
-        self._model = spec.args_model if spec else None
-        aliases = {f.alias: n for n, f in self._model.model_fields.items() if f.alias} if self._model else {}
-        self._keys = {aliases.get(k, k): k for k in raw if not k.startswith("__")}
-
-    def __getitem__(self, key: str) -> Any:
-        value = self._raw[self._keys[key]]
-        return python_keys(self._model, {key: value})[key] if self._model else value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-
-def normalise(kind: str, name: str, props: Mapping[str, Any]) -> Policy:
-    """Inputs as a rule sees them: Python names (camelCase aliases accepted), engine fields dropped."""
-    kind = kind.removeprefix(TYPE_PREFIX)
-    return Policy(kind, name, _Props(props, SPECS.get(kind)))
-
-
-def policies_of(kind: str, name: str, props: Mapping[str, Any]) -> list[Policy]:
-    """The policies a resource declares: itself, or each policy of a set (named ``<set>[<key>]``), so that every
-    rule holds for a policy whichever form declares it."""
-    kind = kind.removeprefix(TYPE_PREFIX)
-    if kind not in SET_PROVIDERS:
-        return [normalise(kind, name, props)]
-    spec = SET_PROVIDERS[kind].item.spec
-    raw = props.get(ITEMS)
-    out = []
-    for index, item in enumerate(items_of(raw) or []):
-        if isinstance(item, Mapping):
-            policy = normalise(spec.kind, "", item)  # Python names: the key's fields read as the provider keys them
-            try:
-                key = item_key(spec, {f: policy.get(f) for f in (*spec.scope_fields, *spec.natural_key)}) or f"#{index}"
-            except Exception:  # noqa: BLE001 - a key not known yet (at preview, pulumi-policy raises on reading it)
-                key = f"#{index}"  # the item's rules still run; those reading an unknown value are reported as not run
-            out.append(Policy(spec.kind, item_label(name, key), policy.props))
-    return out
-
-
-def is_production(policy: Policy, config: Mapping[str, Any]) -> bool:
+def is_production(policy: DeclaredPolicy, config: Mapping[str, Any]) -> bool:
     if policy.get("profile_id") is not None and policy.get("profile_id") in (config.get("productionProfiles") or []):
         return True
     labels = policy.get("resource_labels", {})
@@ -124,13 +34,13 @@ def is_production(policy: Policy, config: Mapping[str, Any]) -> bool:
 
 
 # -- resource rules ---------------------------------------------------------------------------------
-def active_policy_needs_members(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+def active_policy_needs_members(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
     if policy.get("is_active", True) is not False and not policy.members():
         yield (f"{policy.label} is active but grants nobody: add members (users, tags or service_identities) "
                "or set is_active=False.")
 
 
-def production_access_needs_approval(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+def production_access_needs_approval(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
     if not (policy.grants() and is_production(policy, config)):
         return
     justification = policy.setting("JUSTIFICATION")
@@ -142,7 +52,7 @@ def production_access_needs_approval(policy: Policy, config: Mapping[str, Any]) 
            "setting (is_justification_required=True) or an enabled ITSM setting.")
 
 
-def justification_regex_must_constrain(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+def justification_regex_must_constrain(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
     justification = policy.setting("JUSTIFICATION")
     pattern = justification.get("justification_regex") if justification else None
     if not pattern:
@@ -158,14 +68,14 @@ def justification_regex_must_constrain(policy: Policy, config: Mapping[str, Any]
                "e.g. '^CHG[0-9]{7}$'.")
 
 
-def resource_policy_needs_scope(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+def resource_policy_needs_scope(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
     if policy.kind == "ResourcePolicy" and policy.grants() and not (
             policy.get("resource") or policy.get("resource_labels")):
         yield (f"{policy.label} names no resource and no resource_labels, so it reaches every resource: "
                "set resource=... or resource_labels={...}.")
 
 
-def prefer_tags_over_users(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+def prefer_tags_over_users(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
     limit = int(config.get("maxDirectUsers", 1))
     users = [m for kind, m in policy.members() if kind == "users"]
     if len(users) > limit:
@@ -173,7 +83,7 @@ def prefer_tags_over_users(policy: Policy, config: Mapping[str, Any]) -> Iterato
                "instead, so that joiners and leavers are handled in one place.")
 
 
-def naming_convention(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+def naming_convention(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
     if policy.spec is None:
         return
     pattern = str(config.get("pattern") or r"^[a-z0-9][a-z0-9-]*$")
@@ -183,7 +93,7 @@ def naming_convention(policy: Policy, config: Mapping[str, Any]) -> Iterator[str
         yield f"{policy.label}: {field_name} {value!r} does not follow the naming pattern {pattern!r}."
 
 
-def configuration_policy_schedule_and_organization(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+def configuration_policy_schedule_and_organization(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
     if not policy.get("policy_schedule"):
         yield f"{policy.label} has no policy_schedule: say when it runs, e.g. {{'frequency': 'daily', 'time': '02:00'}}."
     allowed = config.get("allowedOrganizations") or []
@@ -193,13 +103,13 @@ def configuration_policy_schedule_and_organization(policy: Policy, config: Mappi
                f"{sorted(allowed)}.")
 
 
-def no_drafts_in_production(policy: Policy, config: Mapping[str, Any]) -> Iterator[str]:
+def no_drafts_in_production(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
     if policy.get("is_draft") is True and is_production(policy, config):
         yield f"{policy.label} is a draft on production resources: finish it (is_draft=False) or move it elsewhere."
 
 
 # -- stack rules ------------------------------------------------------------------------------------
-def no_duplicate_grants(policies: Iterable[Policy], config: Mapping[str, Any]) -> Iterator[str]:
+def no_duplicate_grants(policies: Iterable[DeclaredPolicy], config: Mapping[str, Any]) -> Iterator[str]:
     """No two policies grant the same member the same access: same profile, resource or labels, access level,
     condition and settings (the same member with another access level or condition is another grant)."""
     seen: dict[tuple[Any, ...], str] = {}
@@ -271,7 +181,7 @@ RULES: tuple[Rule, ...] = (
          prefer_tags_over_users, access, mandatory=False,
          config={"maxDirectUsers": {"type": "integer", "minimum": 0, "default": 1,
                                     "description": "users a policy may name directly"}}),
-    Rule("naming-convention", "Policy names (policyid for configuration policies) follow the naming pattern.",
+    Rule("naming-convention", "DeclaredPolicy names (policyid for configuration policies) follow the naming pattern.",
          naming_convention, any_kind, mandatory=False,
          config={"pattern": {"type": "string", "default": r"^[a-z0-9][a-z0-9-]*$",
                              "description": "regular expression names must match"}}),

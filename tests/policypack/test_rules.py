@@ -14,7 +14,7 @@ from pulumi_policy import (
 )
 
 from pulumi_policies.policypack import RULES, policies
-from pulumi_policies.policypack.rules import TYPE_PREFIX
+from pulumi_policies.providers import TYPE_PREFIX
 
 BY_NAME = {p.name: p for p in policies()}
 JUSTIFIED = [{"settings_type": "JUSTIFICATION", "is_justification_required": True, "justification_regex": "^CHG[0-9]+$"}]

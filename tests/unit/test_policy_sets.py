@@ -9,8 +9,8 @@ from pulumi.dynamic import CreateResult
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from pulumi_policies import connections
+from pulumi_policies.declared import policies_of
 from pulumi_policies.export import Found, render
-from pulumi_policies.policypack.rules import policies_of
 from pulumi_policies.providers import SET_PROVIDERS, SPECS, PolicyProviderError, partial
 from pulumi_policies.providers.engine import UNKNOWN
 from pulumi_policies.providers.sets import IDS, ITEMS

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from pulumi_policies import cli, export, report
+from pulumi_policies import cli, declared, export, report
 from pulumi_policies.policypack import pack, rules
 from pulumi_policies.providers import PROVIDERS, SPECS, TYPE_PREFIX
 
@@ -110,6 +110,6 @@ def test_the_policy_pack_checks_it_by_what_it_is(toy):
     assert "Toy" in by_name["naming-convention"].kinds()            # every resource
     assert "Toy" in by_name["active-policy-needs-members"].kinds()  # it grants access: a GRANTS field
     assert "Toy" not in by_name["resource-policy-needs-scope"].kinds()
-    policy = rules.normalise(f"{TYPE_PREFIX}Toy", "t", {"name": "Bad Name", "members": {}})
+    policy = declared.normalise(f"{TYPE_PREFIX}Toy", "t", {"name": "Bad Name", "members": {}})
     assert list(rules.naming_convention(policy, {})) and list(rules.active_policy_needs_members(policy, {}))
     assert len(pack.policies()) == len(rules.RULES)
