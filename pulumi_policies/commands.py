@@ -1,4 +1,4 @@
-"""The `pulumi-policies` subcommands that work on stacks: diff, up, rollback, export."""
+"""The `pulumi-policies` subcommands that work on stacks: diff, access, up, rollback, recover, export."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .errors import PulumiPoliciesError
 from .providers import SPECS
 
 EXIT_CHANGES = 2  # like `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes
+EXIT_NEW_ACCESS = 3  # access --fail-on new-access: someone gains reach or loses an approval step
+
+
+class CommandFailed(PulumiPoliciesError):
+    """A command cannot do what was asked (said on standard error in one line, exit 1)."""
 
 
 def _stack_args(p: argparse.ArgumentParser, required: bool = True) -> None:
@@ -20,17 +26,41 @@ def _stack_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--cwd", "-C", default=".", help="the Pulumi project directory (default: the current one)")
 
 
-def add_commands(sub: Any) -> None:
-    p = sub.add_parser("diff", help="review report of the policy changes in a `pulumi preview --json`",
-                       description="Turn `pulumi preview --json` output into a per-policy review report (no API "
-                                   "calls). Exit code: 0 no changes, 2 changes, 1 error.")
+def _preview_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("preview_json", nargs="?", default="-",
                    help="the preview JSON file, or - for standard input (default; at a terminal, as --run)")
     p.add_argument("--run", action="store_true",
                    help="run `pulumi preview --json` in --cwd (for --stack, else the selected stack) instead")
     _stack_args(p, required=False)
+    p.add_argument("--state", metavar="FILE", help="the stack's state the preview starts from (`pulumi stack export "
+                                                    "> FILE`); default: read from the stack with --run")
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("diff", help="review report of the policy changes in a `pulumi preview --json`",
+                       description="Turn `pulumi preview --json` output into a per-policy review report, with the "
+                                   "access changes it makes (no API calls). Exit code: 0 no changes, 2 changes, "
+                                   "1 error.")
+    _preview_args(p)
     p.add_argument("--format", choices=("markdown", "text"), default="text", help="report format (default: text)")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("access", help="who gains or loses access, under which approval (--fail-on new-access for CI)",
+                       description="The access review of a `pulumi preview --json`: who can now reach what (a "
+                                   "profile, or resources by label), under which approval, and which policies cause "
+                                   "it, from the preview and the stack's state (no API calls). Exit code: 0 no "
+                                   "changes, 2 changes, 1 error; with --fail-on new-access: 3 when anyone gains "
+                                   "reach or loses an approval step, else 0.")
+    _preview_args(p)
+    p.add_argument("--format", choices=("markdown", "json", "text"), default="markdown",
+                   help="markdown (a pull-request comment, the default), json (docs/access-review.md), text")
+    p.add_argument("--fail-on", choices=("new-access",), help="exit 3 when anyone gains reach or loses an approval "
+                                                               "step (a change that only removes access exits 0)")
+    p.add_argument("--baseline", metavar="FILE", help="compare with this saved access model (--save-model) instead "
+                                                       "of the stack's state")
+    p.add_argument("--save-model", metavar="FILE", help="write the access model after the preview to FILE (a "
+                                                         "later run's --baseline)")
+    p.set_defaults(func=cmd_access)
 
     p = sub.add_parser("up", help="`pulumi up`, optionally rolled back to the last good state on failure",
                        description="Run `pulumi up` through the Automation API. With --rollback-on-failure, a "
@@ -105,18 +135,20 @@ def _echo_error(text: str) -> None:
     _echo(text, error=True)
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
-    from .report import build_report, preview_errors, render_markdown, render_text
+def _preview(args: argparse.Namespace) -> dict[str, Any]:
+    """The preview a command reads: a file, standard input, or (``--run``, or a terminal with nothing piped in) one
+    it runs. A preview that failed shows only part of the changes, so no report built on it could be trusted."""
+    from .report import preview_errors
 
-    failed = False
+    failed = None
     if args.run or (args.preview_json == "-" and sys.stdin.isatty()):  # nobody is piping a preview in: run one
+        args.run = True
         stack = ["--stack", args.stack] if args.stack else []
         proc = subprocess.run(["pulumi", "preview", "--json", "--non-interactive", *stack],
                               cwd=args.cwd, capture_output=True, text=True)
         if proc.returncode != 0 and not proc.stdout.strip().startswith("{"):
-            print(proc.stderr or proc.stdout, file=sys.stderr)
-            return 1
-        text, failed = proc.stdout, proc.returncode != 0
+            raise CommandFailed((proc.stderr or proc.stdout).strip())
+        text, failed = proc.stdout, proc.returncode if proc.returncode != 0 else None
     elif args.preview_json == "-":
         text = sys.stdin.read()
     else:
@@ -124,16 +156,76 @@ def cmd_diff(args: argparse.Namespace) -> int:
     try:
         preview = json.loads(text)
     except json.JSONDecodeError as exc:
-        print(f"error: the preview is not JSON ({exc}); produce it with `pulumi preview --json`", file=sys.stderr)
-        return 1
+        raise CommandFailed(f"the preview is not JSON ({exc}); produce it with `pulumi preview --json`") from None
     errors = preview_errors(preview)
-    if failed or errors:  # a failed preview shows only part of the changes: no report could be trusted
-        print("error: the preview failed, so it does not show every change:\n  " +
-              ("\n  ".join(errors) or f"pulumi preview exited {proc.returncode}"), file=sys.stderr)
-        return 1
+    if failed is not None or errors:
+        raise CommandFailed("the preview failed, so it does not show every change:\n  " +
+                            ("\n  ".join(errors) or f"pulumi preview exited {failed}"))
+    return dict(preview)
+
+
+def _state(args: argparse.Namespace, preview: dict[str, Any], required: bool) -> Any:
+    """The stack's state the preview starts from: ``--state FILE`` (``pulumi stack export``), else (``--run``, or
+    when `required`) the stack's own, read with ``pulumi stack export``; None when neither applies."""
+    from . import access
+    from .engine_state import parse_urn
+
+    if args.state:
+        exported = json.loads(Path(args.state).read_text())
+    elif args.run or required:
+        stack = ["--stack", args.stack] if args.stack else []
+        proc = subprocess.run(["pulumi", "stack", "export", *stack], cwd=args.cwd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise CommandFailed(f"cannot read the stack's state in {args.cwd!r} ({(proc.stderr or proc.stdout).strip()}): "
+                                "run in the project with --stack, or pass --state FILE (`pulumi stack export > FILE`)")
+        exported = json.loads(proc.stdout)
+    else:
+        return None
+    state = access.resources_of_state(exported)
+    stacks = {parse_urn(u).stack for u in state} - {""}
+    previewed = {parse_urn(str(s.get("urn", ""))).stack for s in preview.get("steps") or []} - {""}
+    if stacks and previewed and stacks != previewed:
+        raise CommandFailed(f"the state is of stack {sorted(stacks)[0]!r}, the preview of {sorted(previewed)[0]!r}: "
+                            "give the state of the stack previewed (--stack, or --state FILE)")
+    return state
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from . import access
+    from .report import build_report, render_markdown, render_text
+
+    preview = _preview(args)
+    before, after = access.resources_of_preview(preview, _state(args, preview, required=False))
+    was, now = access.declared(before), access.declared(after)
+    moved = access.compare(access.build(was), access.build(now), access.changed(was, now))
     changes = build_report(preview)
-    _echo(render_markdown(changes) if args.format == "markdown" else render_text(changes))
+    whole = args.state is not None or args.run
+    _echo(render_markdown(changes, moved, whole) if args.format == "markdown" else render_text(changes, moved, whole))
     return EXIT_CHANGES if changes else 0
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    from . import access
+
+    preview = _preview(args)
+    before, after = access.resources_of_preview(preview, _state(args, preview, required=True))
+    was, now = access.declared(before), access.declared(after)
+    after_model = access.build(now)
+    if args.baseline:
+        try:
+            before_model = access.AccessModel.from_json(json.loads(Path(args.baseline).read_text()))
+        except (OSError, ValueError) as exc:
+            raise CommandFailed(f"--baseline {args.baseline}: {exc}") from None
+        moved = access.compare(before_model, after_model)
+    else:
+        moved = access.compare(access.build(was), after_model, access.changed(was, now))
+    if args.save_model:
+        Path(args.save_model).write_text(json.dumps(after_model.to_json(), indent=1) + "\n")
+    render = {"markdown": access.render_markdown, "json": access.render_json, "text": access.render_text}
+    _echo(render[args.format](moved))
+    if args.fail_on == "new-access":
+        return EXIT_NEW_ACCESS if access.new_access(moved) else 0
+    return EXIT_CHANGES if moved else 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:

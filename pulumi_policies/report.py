@@ -2,7 +2,8 @@
 
 For each policy the preview would create, update, replace or delete: every changed field old -> new,
 and for members, labels and settings the items added and removed by name, so a reviewer reads
-"users: + alice" rather than a raw property path.
+"users: + alice" rather than a raw property path. Who gains or loses access by them is not said here, item by
+item (a user added to a Deny policy loses access): the access model says it (``access.py``), after the fields.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import access
+from .access import Change
 from .models import Marker, field_flag
 from .models.canonical import aligned, alternatives, canonical, is_model, matches
 from .providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, UNKNOWN
@@ -35,7 +38,6 @@ class ItemChange:
     added: list[str] = dataclasses.field(default_factory=list)
     removed: list[str] = dataclasses.field(default_factory=list)
     changed: list[str] = dataclasses.field(default_factory=list)
-    grants: bool = False   # its items are who gains or loses access
 
 
 @dataclass
@@ -49,7 +51,7 @@ class PolicyChange:
     replace_reasons: list[str] = dataclasses.field(default_factory=list)
 
 
-def _show(value: Any) -> str:
+def _as_json(value: Any) -> str:
     if value is None:
         return "(none)"
     if value == UNKNOWN:
@@ -101,13 +103,6 @@ def _item_changes(model: type[BaseModel], name: str, old: Any, new: Any) -> list
     """Items added and removed (and changed, for keyed items), by the shape of the field's model:
     a model of lists (members, by kind), a mapping of lists (labels, by key), a list of models told apart
     by a Literal field (settings, by type). Only called with an object (or list) on each side, or none."""
-    items = _shaped_item_changes(model, name, old, new)
-    for item in items:
-        item.grants = field_flag(model, name, Marker.GRANTS)
-    return items
-
-
-def _shaped_item_changes(model: type[BaseModel], name: str, old: Any, new: Any) -> list[ItemChange]:
     options = alternatives(model.model_fields[name].annotation)
     sub = next((t for t in options if is_model(t)), None)
     listed = next((t for t in options if typing.get_origin(t) is list), None)
@@ -127,7 +122,7 @@ def _shaped_item_changes(model: type[BaseModel], name: str, old: Any, new: Any) 
 def _keyed_item_changes(name: str, models: list[type[BaseModel]], old: list[Any], new: list[Any]) -> list[ItemChange]:
     key = _keyed_by(models) if models else None
     if key is None or UNKNOWN in old or UNKNOWN in new:  # which items they are is known only after apply
-        return [ItemChange(name, changed=[f"{_show(old)} -> {_show(new)}"])]
+        return [ItemChange(name, changed=[f"{_as_json(old)} -> {_as_json(new)}"])]
     olds = {s.get(key): s for s in old if isinstance(s, dict)}
     news = {s.get(key): s for s in new if isinstance(s, dict)}
     label = functools.partial(_item_label, models, key)
@@ -253,9 +248,15 @@ def _cell(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
 
 
-def render_markdown(changes: list[PolicyChange]) -> str:
+_PARTIAL = ("Access computed from the changed policies alone; the stack's other policies (a Deny, an order) are "
+            "read with --run or --state FILE, and by `pulumi-policies access`.")
+
+
+def render_markdown(changes: list[PolicyChange], moved: list[Change] | None = None, whole: bool = True) -> str:
+    """The policy changes, then who gains or loses access by them (``access.py``)."""
+    access_part = "" if moved is None else "\n" + access.render_markdown(moved) + ("" if whole else f"\n_{_PARTIAL}_\n")
     if not changes:
-        return "### Policy changes\n\nNo policy changes.\n"
+        return "### Policy changes\n\nNo policy changes.\n" + access_part
     counts = {op: sum(c.op == op for c in changes) for op in _VERB}
     summary = ", ".join(f"{n} {_VERB[op]}" for op, n in counts.items() if n)
     lines = ["### Policy changes", "", f"{len(changes)} {'policy' if len(changes) == 1 else 'policies'}: {summary}.", ""]
@@ -265,27 +266,28 @@ def render_markdown(changes: list[PolicyChange]) -> str:
             lines.append(f"Replaced because {', '.join(f'`{r}`' for r in c.replace_reasons)} changed.")
         if c.fields:
             lines += ["", "| field | before | after |", "|---|---|---|"]
-            lines += [f"| `{f}` | {_cell(_show(o))} | {_cell(_show(n))} |" for f, o, n in c.fields]
+            lines += [f"| `{f}` | {_cell(_as_json(o))} | {_cell(_as_json(n))} |" for f, o, n in c.fields]
         for item in c.items:
             lines.append("")
-            lines += [f"- **{item.field}** + `{x}`" + (" (gains access)" if item.grants else "") for x in item.added]
-            lines += [f"- **{item.field}** - `{x}`" + (" (loses access)" if item.grants else "") for x in item.removed]
+            lines += [f"- **{item.field}** + `{x}`" for x in item.added]
+            lines += [f"- **{item.field}** - `{x}`" for x in item.removed]
             lines += [f"- **{item.field}** ~ {x}" for x in item.changed]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines) + access_part
 
 
-def render_text(changes: list[PolicyChange]) -> str:
+def render_text(changes: list[PolicyChange], moved: list[Change] | None = None, whole: bool = True) -> str:
+    access_part = "" if moved is None else "\n" + access.render_text(moved) + ("" if whole else f"({_PARTIAL})\n")
     if not changes:
-        return "No policy changes.\n"
+        return "No policy changes.\n" + access_part
     lines: list[str] = []
     for c in changes:
         lines.append(f"{c.op.upper():8} {c.kind} {c.title!r} ({c.resource})")
         if c.replace_reasons:
             lines.append(f"         replaced because {', '.join(c.replace_reasons)} changed")
-        lines += [f"         {f}: {_show(o)} -> {_show(n)}" for f, o, n in c.fields]
+        lines += [f"         {f}: {_as_json(o)} -> {_as_json(n)}" for f, o, n in c.fields]
         for item in c.items:
             lines += [f"         {item.field}: + {x}" for x in item.added]
             lines += [f"         {item.field}: - {x}" for x in item.removed]
             lines += [f"         {item.field}: ~ {x}" for x in item.changed]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + access_part

@@ -168,7 +168,7 @@ class PolicyProvider(ResourceProvider):
                 path = _path(loc)
                 reason = error["msg"].removeprefix("Value error, ")
                 failures.append(CheckFailure(str(loc[0]) if loc else "",
-                                             f"{self.spec.kind}.{path}: {reason} (got {_show(error.get('input'))})"))
+                                             f"{self.spec.kind}.{path}: {reason} (got {_shortened(error.get('input'))})"))
         # Values the engine does not know yet are passed through untouched.
         for key, value in inputs.items():
             if _contains_unknown(value):
@@ -453,6 +453,7 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _show(value: Any) -> str:
+def _shortened(value: Any) -> str:
+    """A value as an error message quotes it: its repr, cut at 60 characters."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -56,13 +56,20 @@ def test_report_for_create_update_replace_delete(server, make_stack, tmp_path):
     assert settings.removed == ["ITSM via servicenow connection c-1"]
     assert ("policyid", "cp-1", "cp-2") in cp.fields and cp.replace_reasons == ["policyid"]
     md = render_markdown(list(report.values()))
-    assert "`bob` (gains access)" in md and "| `policyid` | `\"cp-1\"` | `\"cp-2\"` |" in md
+    assert "- **members.users** + `bob`\n" in md and "| `policyid` | `\"cp-1\"` | `\"cp-2\"` |" in md
+    assert "gains access" not in md  # a member line says who was added, not what it does: the access part says it
     assert "members.users: + bob" in render_text(list(report.values()))
 
-    # the CLI reads the same JSON from stdin; exit code 2 means "changes"
+    # the CLI reads the same JSON from stdin; exit code 2 means "changes"; after the fields, who gains what
     proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text"],
                           input=json.dumps(preview), capture_output=True, text=True)
     assert proc.returncode == 2 and "REPLACE  ConfigurationPolicy 'cp-2'" in proc.stdout, proc.stderr
+    said = proc.stdout[proc.stdout.index("Access changes:"):]
+    assert "user bob\n- gains resources env in [prod, staging]: no approval or condition (via rp)" in said, said
+    assert "user alice\n- gains resources env in [prod, staging]" in said  # the labels widened: prod is new to her
+    assert "user carol\n- weaker-approval" not in said and "user carol\n- weaker approval profile prof-eng: " \
+        "ITSM ticket (c-1) -> justification matching ^CHG[0-9]+$ (via pp)" in said, said  # ITSM swapped for a reason
+    assert "changed policies alone" in said  # no state read: it says what it could not see
 
     # delete
     ps.declare(*declared(["alice"], [ITSM], {"env": ["staging"]}, with_rp=False))

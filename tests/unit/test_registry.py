@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from pulumi_policies import cli, declared, export, report
+from pulumi_policies import access, cli, declared, export, report
 from pulumi_policies.policypack import pack, rules
 from pulumi_policies.providers import PROVIDERS, SPECS, TYPE_PREFIX
 
@@ -94,15 +94,19 @@ def test_the_cli_offers_it(toy):
 
 def test_the_review_report_shows_its_fields_and_items(toy):
     step = {"op": "update", "urn": f"urn:pulumi:dev::p::{TYPE_PREFIX}Toy::my-toy",
-            "oldState": {"inputs": {"name": "Blue Toy", "members": {"users": [{"name": "alice"}]},
+            "oldState": {"type": f"{TYPE_PREFIX}Toy", "inputs": {"name": "Blue Toy", "members": {"users": [{"name": "alice"}]},
                                     "labels": {"env": ["dev"]}}},
-            "newState": {"inputs": {"name": "Blue Toy", "colour": "green", "members": {"users": [{"name": "bob"}]},
+            "newState": {"type": f"{TYPE_PREFIX}Toy", "inputs": {"name": "Blue Toy", "colour": "green", "members": {"users": [{"name": "bob"}]},
                                     "labels": {"env": ["dev", "prod"]}}}}
     [change] = report.build_report({"steps": [step]})
     assert (change.kind, change.title, change.fields) == ("Toy", "Blue Toy", [("colour", None, "green")])
-    assert [(i.field, i.added, i.removed, i.grants) for i in change.items] == [
-        ("labels.env", ["prod"], [], False), ("members.users", ["bob"], ["alice"], True)]
-    assert "(gains access)" in report.render_markdown([change])
+    assert [(i.field, i.added, i.removed) for i in change.items] == [
+        ("labels.env", ["prod"], []), ("members.users", ["bob"], ["alice"])]
+    # its members are principals of the access model, as every resource with a GRANTS field's are
+    before, after = access.resources_of_preview({"steps": [step]}, None)
+    moved = access.compare(access.build(access.declared(before)), access.build(access.declared(after)))
+    assert [(c.principal.name, c.change) for c in moved] == [("alice", "loses"), ("bob", "gains")]
+    assert "**user `bob`**\n- **gains**" in report.render_markdown([change], moved)
 
 
 def test_the_policy_pack_checks_it_by_what_it_is(toy):
