@@ -590,10 +590,9 @@ def summary(changes: list[Change]) -> str:
     if not changes:
         return "No change to who can reach what, or under which approval."
     counts = {c: len({x.principal for x in changes if x.change == c}) for c in CHANGES}
-    said = {"gains": "gain access", "weaker-approval": "a weaker approval", "loses": "lose access",
-            "stronger-approval": "a stronger approval"}
-    parts = [f"{n} principal{'s' if n != 1 else ''} {said[c]}" if c in ("gains", "loses") else
-             f"{n} with {said[c]}" for c, n in counts.items() if n]
+    verbs = {"gains": ("gains", "gain"), "loses": ("loses", "lose")}
+    parts = [f"{n} principal{'s' if n != 1 else ''} {verbs[c][n != 1]} access" if c in verbs else
+             f"{n} with a {c.split('-')[0]} approval" for c, n in counts.items() if n]
     head = "**New access.** " if new_access(changes) else "No new access. "
     return head + "; ".join(parts) + "."
 
