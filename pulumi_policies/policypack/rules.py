@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..access import ACCESS_FIELDS, Reach, build
 from ..declared import DeclaredPolicy
 from ..models.canonical import canonical
-from ..providers import SPECS, ResourceSpec
+from ..providers import SPECS, UNKNOWN, ResourceSpec
 
 # Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.
 PROBES = ("x", "because", "n/a", "1234", "fix it", "-")
@@ -40,16 +41,53 @@ def active_policy_needs_members(policy: DeclaredPolicy, config: Mapping[str, Any
                "or set is_active=False.")
 
 
-def production_access_needs_approval(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
-    if not (policy.grants() and is_production(policy, config)):
-        return
-    justification = policy.setting("JUSTIFICATION")
-    itsm = policy.setting("ITSM")
-    if (justification and justification.get("is_justification_required", True)) or \
-            (itsm and itsm.get("is_itsm_enabled", True)):
-        return
-    yield (f"{policy.label} allows access to production resources without approval: add a JUSTIFICATION "
-           "setting (is_justification_required=True) or an enabled ITSM setting.")
+APPROVAL_HINT = ("add a condition.approval naming approvers (or requiring manager approval), a JUSTIFICATION setting "
+                 "(is_justification_required=True) or an enabled ITSM setting")
+
+
+def reaches_production(reach: Reach, config: Mapping[str, Any]) -> bool:
+    """Does a reach include production: a production profile, or resources a production label may carry? A
+    selector that does not constrain a production label's key reaches every value of it (keys combine with AND)."""
+    if reach.profile is not None and reach.profile in (config.get("productionProfiles") or []):
+        return True
+    selector = dict(reach.selector)
+    if reach.profile is not None and not selector:
+        return False  # a profile's policy without labels: production only by its profile
+    return any(key not in selector or selector[key] & set(values)
+               for key, values in (config.get("productionLabels") or {}).items())
+
+
+def production_access_needs_approval(policies: Iterable[DeclaredPolicy], config: Mapping[str, Any]) -> Iterator[str]:
+    """Access to production, as the access model computes it for the whole stack (Deny, order and liveness applied,
+    so a Deny removed or a label widened counts as surely as a member added), is approved."""
+    policies = [_known_fields(p) for p in policies]
+    labels = {p.name: p.label for p in policies}
+    for held in build(policies).accesses:
+        if not held.gate.approved and reaches_production(held.reach, config):
+            via = ", ".join(labels.get(v, v) for v in held.via)
+            yield (f"{via} allows {held.principal.text().replace('`', '')} access to production ({held.reach.text()}"
+                   f") without approval: {APPROVAL_HINT}.").replace("`", "'")
+
+
+def _known_fields(policy: DeclaredPolicy) -> DeclaredPolicy:
+    """The fields the access model reads, as plain values, each value not known yet (pulumi-policy raises on reading
+    one at preview) the model's unknown: the widest access it could be, never a rule not run."""
+    declared = set(policy.props)  # the keys are known at preview; only values may not be
+    return DeclaredPolicy(policy.kind, policy.name,
+                          {key: _read(policy.props, key) for key in ACCESS_FIELDS if key in declared})
+
+
+def _read(container: Any, key: Any) -> Any:
+    """container[key] as plain values, read one by one: an unknown spoils only itself."""
+    try:
+        value = container[key]
+    except Exception:  # noqa: BLE001 - pulumi-policy's UnknownValueError; this module knows nothing of Pulumi
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return {str(k): _read(value, k) for k in list(value)}
+    if isinstance(value, Sequence) and not isinstance(value, str):  # pulumi-policy's list proxies are Sequences
+        return [_read(value, i) for i in range(len(value))]
+    return value
 
 
 def justification_regex_must_constrain(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
@@ -128,7 +166,7 @@ def no_duplicate_grants(policies: Iterable[DeclaredPolicy], config: Mapping[str,
             seen.setdefault(key, policy.label)
 
 
-def access(spec: ResourceSpec) -> bool:
+def grants_access(spec: ResourceSpec) -> bool:
     """Resources that grant access to members (a GRANTS field): every one registered, now or later."""
     return spec.grants_access
 
@@ -169,16 +207,16 @@ PRODUCTION = {
 
 RULES: tuple[Rule, ...] = (
     Rule("active-policy-needs-members", "An active access policy grants at least one member.",
-         active_policy_needs_members, access, mandatory=True),
+         active_policy_needs_members, grants_access, mandatory=True),
     Rule("production-access-needs-approval",
-         "Allow policies on production resources require a JUSTIFICATION or ITSM setting.",
-         production_access_needs_approval, access, mandatory=True, config=PRODUCTION),
+         "Whoever the stack gives production access is approved first: an approval condition, a JUSTIFICATION or an "
+         "ITSM setting.", production_access_needs_approval, None, mandatory=True, config=PRODUCTION),
     Rule("justification-regex-must-constrain", "A justification regex compiles and does not accept everything.",
-         justification_regex_must_constrain, access, mandatory=True),
+         justification_regex_must_constrain, grants_access, mandatory=True),
     Rule("resource-policy-needs-scope", "A resource policy names its resource or resource labels.",
          resource_policy_needs_scope, kind("ResourcePolicy"), mandatory=True),
     Rule("prefer-tags-over-users", "Access goes to tags (groups) rather than to many individual users.",
-         prefer_tags_over_users, access, mandatory=False,
+         prefer_tags_over_users, grants_access, mandatory=False,
          config={"maxDirectUsers": {"type": "integer", "minimum": 0, "default": 1,
                                     "description": "users a policy may name directly"}}),
     Rule("naming-convention", "DeclaredPolicy names (policyid for configuration policies) follow the naming pattern.",
@@ -191,7 +229,7 @@ RULES: tuple[Rule, ...] = (
          config={"allowedOrganizations": {"type": "array", "items": {"type": "string"}, "default": [],
                                           "description": "organizations allowed (empty: any)"}}),
     Rule("no-drafts-in-production", "No draft policy applies to production resources.",
-         no_drafts_in_production, access, mandatory=True, config=PRODUCTION),
+         no_drafts_in_production, grants_access, mandatory=True, config=PRODUCTION),
     Rule("no-duplicate-grants", "No two policies grant the same member the same access.",
          no_duplicate_grants, None, mandatory=False),
 )

@@ -36,11 +36,13 @@ def violations(rule: str, kind: str, props: dict[str, Any], config: dict[str, An
     return found
 
 
-def stack_violations(rule: str, resources: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+def stack_violations(rule: str, resources: list[tuple[str, str, Any]], config: dict[str, Any] | None = None
+                     ) -> list[str]:
     found: list[str] = []
     policy_resources = [PolicyResource(TYPE_PREFIX + kind, props, f"urn::{name}", name, _opts(), None, None, [], {})
                         for kind, name, props in resources]
-    BY_NAME[rule].validate(StackValidationArgs(policy_resources, {}), lambda message, urn=None: found.append(message))
+    BY_NAME[rule].validate(StackValidationArgs(policy_resources, config or {}),
+                           lambda message, urn=None: found.append(message))
     return found
 
 
@@ -50,14 +52,6 @@ CASES = [
      "grants nobody"),
     ("active-policy-needs-members", "ProfilePolicy", {**GOOD_ACCESS, "members": {}, "is_active": False},
      {**GOOD_ACCESS, "members": {"users": []}}, None, "add members"),
-    ("production-access-needs-approval", "ResourcePolicy",
-     {**GOOD_ACCESS, "resource_labels": {"env": ["prod"]}, "settings": JUSTIFIED},
-     {**GOOD_ACCESS, "resource_labels": {"env": ["prod"]}}, None, "without approval"),
-    ("production-access-needs-approval", "ProfilePolicy",
-     {**GOOD_ACCESS, "profile_id": "p-prod", "access_type": "Deny"},
-     {**GOOD_ACCESS, "profile_id": "p-prod",
-      "settings": [{"settings_type": "ITSM", "is_itsm_enabled": False, "connection_id": "c", "connection_type": "t"}]},
-     {"productionProfiles": ["p-prod"]}, "JUSTIFICATION"),
     ("justification-regex-must-constrain", "ProfilePolicy", {**GOOD_ACCESS, "settings": JUSTIFIED},
      {**GOOD_ACCESS, "settings": [{"settings_type": "JUSTIFICATION", "justification_regex": ".*"}]}, None,
      "accepts any justification"),
@@ -144,9 +138,51 @@ def test_an_unknown_value_stops_only_the_rules_that_read_it():
 
     prod = {"name": "prod-admins", "access_type": "Allow", "resource_labels": {"env": ["prod"]},
             "description": UNKNOWN, "members": {}}
-    found = violations("production-access-needs-approval", "ResourcePolicy", unknown_checking_proxy(prod))
+    held = {**prod, "members": {"tags": [{"name": "sre"}]}}
+    found = stack_violations("production-access-needs-approval", [("ResourcePolicy", "r", unknown_checking_proxy(held))])
     assert found and "JUSTIFICATION" in found[0]  # the unknown description does not silence the gate
+    # members not known yet: someone gets production access, and nobody approves it
+    later = {**held, "members": {"tags": [{"name": UNKNOWN}]}}
+    found = stack_violations("production-access-needs-approval", [("ResourcePolicy", "r", unknown_checking_proxy(later))])
+    assert found and "tag (known after apply)" in found[0]
     assert violations("active-policy-needs-members", "ResourcePolicy", unknown_checking_proxy(prod))
     with pytest.raises(UnknownValueError):  # a rule that reads the unknown value is reported as not run
         violations("active-policy-needs-members", "ResourcePolicy",
                    unknown_checking_proxy({**prod, "members": UNKNOWN}))
+
+
+def test_production_access_needs_approval_reads_the_access_model_of_the_stack():
+    def check(*resources, config=None):
+        return stack_violations("production-access-needs-approval", list(resources), config)
+
+    prod = {"name": "prod", "members": {"tags": [{"name": "sre"}]}, "resource_labels": {"env": ["prod"]}}
+    assert check(("ResourcePolicy", "r", prod)) == [
+        "ResourcePolicy 'r' allows tag sre access to production (resources env in [prod]) without approval: add a "
+        "condition.approval naming approvers (or requiring manager approval), a JUSTIFICATION setting "
+        "(is_justification_required=True) or an enabled ITSM setting."]
+    # approved by a condition naming approvers, or requiring the manager; by a JUSTIFICATION; by an enabled ITSM
+    approvers = {"approval": {"approvers": {"user_ids": ["lead"]}}}
+    manager = {"approval": {"managerApproval": {"condition": "Manager", "required": True}}}
+    assert check(("ResourcePolicy", "r", {**prod, "condition": approvers})) == []
+    assert check(("ResourcePolicy", "r", {**prod, "condition": manager})) == []
+    assert check(("ResourcePolicy", "r", {**prod, "settings": JUSTIFIED})) == []
+    not_required = {"approval": {"manager_approval": {"condition": "All", "required": False}}}
+    assert check(("ResourcePolicy", "r", {**prod, "condition": not_required}))
+    # a Deny that takes the access away: nothing to approve; removing it is caught as surely as a member added
+    deny = {**prod, "name": "no-sre", "access_type": "Deny"}
+    assert check(("ResourcePolicy", "r", prod), ("ResourcePolicy", "d", deny)) == []
+    # labels widened from staging, or not constrained by env at all (keys combine with AND): production too
+    staging = {**prod, "resource_labels": {"env": ["staging"]}}
+    assert check(("ResourcePolicy", "r", staging)) == []
+    assert check(("ResourcePolicy", "r", {**prod, "resource_labels": {"env": ["staging", "prod"]}}))
+    assert check(("ResourcePolicy", "r", {**prod, "resource_labels": {"team": ["db"]}}))
+    # switched off or a draft: nobody's access; a production profile's policy; ITSM switched off is no approval
+    assert check(("ResourcePolicy", "r", {**prod, "is_active": False})) == []
+    pp = {"name": "admins", "profile_id": "p-prod", "members": {"users": [{"name": "alice"}]},
+          "settings": [{"settings_type": "ITSM", "is_itsm_enabled": False, "connection_id": "c", "connection_type": "t"}]}
+    found = check(("ProfilePolicy", "admins", pp), config={"productionProfiles": ["p-prod"]})
+    assert found and found[0].startswith("ProfilePolicy 'admins' allows user alice access to production (profile 'p-prod')")
+    assert check(("ProfilePolicy", "admins", pp)) == []  # not a production profile
+    # a policy set's policy, named by its set and key
+    estate = {"policies": {"prod": prod}}
+    assert check(("ResourcePolicySet", "estate", estate))[0].startswith("ResourcePolicy 'estate[prod]' allows")
