@@ -6,7 +6,7 @@ import importlib
 import sys
 
 BENCHMARKS = ["benchmarks.emulator_load", "benchmarks.calls_per_operation", "benchmarks.engine_cost", "benchmarks.estate",
-              "benchmarks.scale",
+              "benchmarks.scale", "benchmarks.access",
               "benchmarks.backends", "benchmarks.fixed_cost",
               "benchmarks.provider_profile", "benchmarks.provider_pyspy", "benchmarks.rollback_ratio"]
 
