@@ -2,7 +2,7 @@
 
 The file backend rewrites the whole checkpoint after every step, so an up of N resources writes about
 N x N x (bytes per resource) / 2 bytes; `PULUMI_SKIP_CHECKPOINTS=true` writes it once at the end, at the
-price of losing the record of finished steps if the run dies (see README "Performance").
+price of losing the record of finished steps if the run dies (see docs/performance.md).
 
     python -m benchmarks.scale [--sizes 100,300,1000]
 """

@@ -16,7 +16,7 @@ A reach covers another when every resource the other selects it selects too, at 
 how long an approval holds), IP and time windows, and the JUSTIFICATION, ITSM and IM settings. A gate is *at least
 as strong* as another when it keeps each of the other's steps at least as strict (``at_least``).
 
-**Evaluation** (the conservative reading where Britive documents none; README "Access review" cites the evidence):
+**Evaluation** (the conservative reading where Britive documents none; docs/access-review.md cites the evidence):
 - only live policies count: ``is_active`` not False and ``is_draft`` not True;
 - a Deny without a condition takes the reach it covers from the same principal; one with a condition, or one that
   covers only part of an Allow's reach, takes nothing for certain (the access stays, its gate records the Deny);

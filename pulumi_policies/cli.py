@@ -1,4 +1,4 @@
-"""`pulumi-policies`: the embedded API server (serve) and the stack commands (diff, up, rollback, recover, export)."""
+"""`pulumi-policies`: the embedded API server (serve) and the stack commands (diff, access, up, rollback, recover, export)."""
 
 from __future__ import annotations
 

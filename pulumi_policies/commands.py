@@ -70,7 +70,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--fast", action="store_true",
                    help="write the state once at the end instead of after every step (PULUMI_SKIP_CHECKPOINTS), "
                         "the provider keeping its own journal of what it creates, so that the next `up --fast` "
-                        "adopts what a run that died had made (README, Performance)")
+                        "adopts what a run that died had made (docs/performance.md)")
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("rollback", help="return a stack to its previous successful update",
@@ -108,7 +108,7 @@ def add_commands(sub: Any) -> None:
                                         "(default: the default connection)")
     p.add_argument("--as-sets", action="store_true",
                    help="declare one policy set per kind (ResourcePolicySet...) instead of one resource per policy: "
-                        "for large estates (README, Large estates)")
+                        "for large estates (docs/large-estates.md)")
     p.add_argument("--output", "-o", default="-", help="the file to write (default: standard output)")
     p.add_argument("--no-progress", action="store_true", help="no progress on standard error")
     p.set_defaults(func=cmd_export)

@@ -72,6 +72,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("maxConcurrency", "PULUMI_POLICIES_MAX_CONCURRENCY", "requests a policy set sends at once", 8,
             inherited=True),
 )
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/configuration.md shows it (a test keeps the page current)."""
+    rows = ["| stack config | environment | meaning | default | named connections |", "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        secret = " (secret)" if s.secret else ""
+        default = "-" if s.default is None else f"`{s.default}`"
+        rows.append(f"| `pulumi-policies:{s.key}`{secret} | `{s.env}` | {s.meaning} | {default} | "
+                    f"{'inherited from the default connection' if s.inherited else 'per connection'} |")
+    return "\n".join(rows) + "\n"
 BY_KEY = {s.key: s for s in SETTINGS}
 _KEYS = {s.key: s.env for s in SETTINGS}  # config key -> environment variable
 SECRET_KEYS = tuple(s.key for s in SETTINGS if s.secret)

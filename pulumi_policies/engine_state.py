@@ -10,14 +10,30 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for a value known after apply
+
 PROVIDER_KEY = "__provider"  # the pickled provider, which every output set the engine records must carry
 RESERVED_PREFIX = "__"
 
 
 def user_props(props: dict[str, Any] | None, *, drop_none: bool = False) -> dict[str, Any]:
-    """The properties of a resource without the engine's own (``__provider``...); without None values if asked."""
-    return {k: v for k, v in (props or {}).items()
+    """The properties of a resource without the engine's own (``__provider``...); without None values if asked.
+    A value not known yet is the one placeholder ``UNKNOWN`` at every depth: the dynamic-provider SDK hands
+    check and diff a ``pulumi.output.Unknown`` object for each one inside a list or an object (pulumi
+    runtime/rpc.py ``deserialize_property``), where a top-level comparison with the placeholder would miss it."""
+    return {k: _marked(v) for k, v in (props or {}).items()
             if not k.startswith(RESERVED_PREFIX) and not (drop_none and v is None)}
+
+
+def _marked(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _marked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marked(v) for v in value]
+    return value
 
 
 class Urn(NamedTuple):

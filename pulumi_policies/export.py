@@ -115,7 +115,7 @@ def literal(value: Any, indent: int = 0) -> str:
 
 def render(found: list[Found], *, source: str = "", as_sets: bool = False) -> str:
     """The program: one declaration per policy, each adopting its object with import_id; or, `as_sets`, one
-    policy set per kind and connection holding them all (README "Large estates: policy sets"). Objects that
+    policy set per kind and connection holding them all (docs/large-estates.md). Objects that
     share a natural key (a server that does not keep names unique) cannot be told apart in a set: those are
     declared one by one, after the sets."""
     used_names: set[str] = set()

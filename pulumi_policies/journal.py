@@ -2,7 +2,7 @@
 
 ``pulumi-policies up --fast`` runs ``pulumi up`` with ``PULUMI_SKIP_CHECKPOINTS=true``: the engine then writes
 the state once, at the end, instead of rewriting the whole checkpoint after every step (the cost that grows as
-N x N; README "Performance"). The price is that an update that dies (kill -9, a lost machine) leaves no trace in
+N x N; docs/performance.md). The price is that an update that dies (kill -9, a lost machine) leaves no trace in
 the state, not even pending creates, so its objects would exist only on the server. This journal is that trace:
 ``PULUMI_POLICIES_JOURNAL`` names a file to which the provider appends, durably (fsync), a line before each create
 (kind, scope and connection, natural key, the inputs it sends: the engine's *pending create*) and a line after it

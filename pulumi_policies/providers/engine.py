@@ -128,7 +128,7 @@ class PolicyProvider(ResourceProvider):
 
         Fields the server returned empty (null, "", [], {}) are left out: they read as None, compare as
         absent (see canonical), and every byte of an output is paid again each time the file backend
-        rewrites the checkpoint (README "Performance").
+        rewrites the checkpoint (docs/performance.md).
         """
         outs = {k: v for k, v in python_names(self.spec.record_model, record).items() if k != "id" and v not in EMPTY}
         if self.spec.id_output:
@@ -341,7 +341,7 @@ class PolicyProvider(ResourceProvider):
             elif record is None:
                 raise PolicyProviderError(
                     f"{self.spec.describe(inputs)}: import_id {import_id!r} names no existing {self.spec.kind}. Check "
-                    "the id (pulumi-policies export lists them), or give its natural key (README, Adoption), or "
+                    "the id (pulumi-policies export lists them), or give its natural key (docs/operations.md, adoption), or "
                     "remove import_id to create a new one.")
             else:
                 return record

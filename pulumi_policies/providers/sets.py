@@ -1,8 +1,8 @@
 """Policy sets: one Pulumi resource that manages many policies of one kind, for large estates.
 
 Every policy resource costs the engine a registration, a step and (file and PostgreSQL backends) a rewrite of
-the whole checkpoint: about 25 ms per resource per engine pass plus a checkpoint cost that grows with N (README
-"Performance"). A set is one resource however many policies it holds, and its provider sends their HTTP calls
+the whole checkpoint: about 25 ms per resource per engine pass plus a checkpoint cost that grows with N
+(docs/performance.md). A set is one resource however many policies it holds, and its provider sends their HTTP calls
 concurrently (at most ``maxConcurrency`` at once per connection, each call under the connection's retry policy,
 429/Retry-After included).
 

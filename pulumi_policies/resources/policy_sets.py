@@ -1,5 +1,5 @@
 """Policy sets: one resource for many policies of one kind (providers/sets.py), for estates of hundreds or
-thousands of policies. README "Large estates: policy sets" says when to use them."""
+thousands of policies. docs/large-estates.md says when to use them."""
 
 from __future__ import annotations
 

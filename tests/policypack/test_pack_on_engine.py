@@ -49,7 +49,8 @@ def test_mandatory_violation_fails_up_and_creates_nothing(server, make_stack, tm
                 "args": {"policies": [{"name": "ok", "resource": "db", "members": {"tags": [{"name": "sre"}]}},
                                       nobody["args"]]}}
     for offender, phrases in ((nobody, ["active-policy-needs-members", "ResourcePolicy 'nobody' is active but grants nobody"]),
-                              (prod, ["production-access-needs-approval", "ProfilePolicy 'prod' allows tag sre access to production"]),
+                              (prod, ["production-access-needs-approval",
+                                      "ProfilePolicy 'prod' allows tag sre access to production"]),
                               (in_a_set, ["active-policy-needs-members",
                                           "ResourcePolicy 'estate[nobody]' is active but grants nobody"])):
         ps.declare(offender, fine)

@@ -1,6 +1,6 @@
 """`pulumi up` killed with SIGKILL mid-update; the documented recovery converges with no duplicate, no orphan.
 
-Recovery (README "Recovering from a crashed update"):
+Recovery (docs/operations.md "Recovering from a crashed update"):
 
     pulumi-policies recover --stack dev
     pulumi up --stack dev

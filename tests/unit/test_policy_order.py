@@ -87,6 +87,12 @@ def test_values_not_known_at_preview_pass_through():
                  {"profile_id": PROFILE, "policies": [UNKNOWN, "a", UNKNOWN]}):
         result = PO.check({}, news)
         assert result.failures == [] and result.inputs == news
+    # as the dynamic-provider SDK hands them over at preview: an Unknown object inside the list (a ProfilePolicy's
+    # policy_id Output), which `pulumi up` without --skip-preview refused before
+    from pulumi.output import Unknown
+
+    result = PO.check({}, {"profile_id": PROFILE, "policies": [Unknown(), "a"]})
+    assert result.failures == [] and result.inputs["policies"] == [UNKNOWN, "a"]
     # a known duplicate is said even beside unknown items
     assert failures({"profile_id": PROFILE, "policies": [UNKNOWN, "a", "a"]})[0].startswith(
         "ProfilePolicyOrder.policies[2]: 'a' is listed already, at policies[1]")

@@ -96,7 +96,8 @@ def test_the_review_report_shows_its_fields_and_items(toy):
     step = {"op": "update", "urn": f"urn:pulumi:dev::p::{TYPE_PREFIX}Toy::my-toy",
             "oldState": {"type": f"{TYPE_PREFIX}Toy", "inputs": {"name": "Blue Toy", "members": {"users": [{"name": "alice"}]},
                                     "labels": {"env": ["dev"]}}},
-            "newState": {"type": f"{TYPE_PREFIX}Toy", "inputs": {"name": "Blue Toy", "colour": "green", "members": {"users": [{"name": "bob"}]},
+            "newState": {"type": f"{TYPE_PREFIX}Toy",
+                         "inputs": {"name": "Blue Toy", "colour": "green", "members": {"users": [{"name": "bob"}]},
                                     "labels": {"env": ["dev", "prod"]}}}}
     [change] = report.build_report({"steps": [step]})
     assert (change.kind, change.title, change.fields) == ("Toy", "Blue Toy", [("colour", None, "green")])
