@@ -27,7 +27,9 @@ setup(
         # Teams on the engine's PostgreSQL state backend: `rollback` and `recover` read its table through libpq.
         "postgres": ["psycopg[binary]>=3.2"],
         "test": ["pytest>=8.3", "pytest-timeout>=2.3", "pytest-xdist>=3.7", "hypothesis>=6.130", "ruff>=0.11",
-                 "mypy>=1.11", "psycopg[binary]>=3.2"],
+                 "mypy>=1.11", "psycopg[binary]>=3.2",
+                 # Britive's own Python SDK, unmodified, as a client of the embedded server (tests/emulator)
+                 "britive>=4.7.0"],
         "bench": ["matplotlib>=3.9", "py-spy>=0.4"],
     },
     entry_points={"console_scripts": ["pulumi-policies=pulumi_policies.cli:main"]},
