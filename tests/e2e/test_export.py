@@ -19,8 +19,23 @@ from tests.support.policies import Api, connection_config, new_policy_stack
 N_EACH = {"ConfigurationPolicy": 201, "ProfilePolicy": 201, "ResourcePolicy": 201}
 
 
+# What a real Britive tenant holds beyond the documents (on the britive profile only: the documented servers do not
+# keep IM settings or tokens/aiIdentities members).
+WHOLE_CONDITION = {
+    "approval": {"approvers": {"tags": ["sre-leads", "dba"], "userIds": ["alice"], "channelIds": ["c-9"]},
+                 "notificationMedium": ["email"], "managerApproval": {"condition": "Any", "required": True},
+                 "timeToApprove": 45, "validFor": 1, "isValidForInDays": True},
+    "ipAddress": "10.0.0.0/8, 192.168.1.5",
+    "timeOfAccess": {"daysSchedule": {"fromTime": "08:00:00", "toTime": "18:00:00", "timezone": "Europe/Berlin",
+                                      "days": ["MONDAY", "WEDNESDAY"]}},
+}
+IM = {"settingsType": "IM", "connectionId": "pd-1", "connectionType": "pagerduty", "isAutoApprovalEnabled": False,
+      "escalationPolicies": ["db-oncall", "sre-oncall"]}
+
+
 def seed(server) -> None:
     api = Api(server)
+    whole = server.state.behaviour.profile == "britive"
     for i in range(N_EACH["ConfigurationPolicy"]):
         body = {"policyid": f"cfg-{i:03d}", "organization": ["acme", "globex"][i % 2], "name": f"Backup {i}",
                 "description": f"policy {i}", "policy_schedule": {"frequency": "daily", "hour": i % 24},
@@ -37,6 +52,13 @@ def seed(server) -> None:
                     "members": {"users": [{"id": f"u{i}", "name": f"user {i}"}], "tags": [{"name": "t"}]},
                     "resourceLabels": {"env": ["prod", "dev"][: 1 + i % 2], "owner": [f"team-{i % 7}"]},
                     "settings": settings[: i % 3], "condition": {"ip_address": "10.0.0.0/8"} if i % 4 == 0 else {}}
+            if whole and i % 4 == 0:
+                body["condition"] = WHOLE_CONDITION
+            if whole and i % 5 == 0:
+                body["settings"] = [*body["settings"], IM]
+            if whole and i % 2 == 0:
+                body["members"] = {**body["members"], "tokens": [{"name": f"token {i}"}],
+                                   "aiIdentities": [{"name": "triage-bot"}]}
             url = path or "/api/resource-manager/profiles/prof-eng/policies"
             r = api.rm.post(url, json=body)
             assert r.status_code == 201, r.text
