@@ -10,6 +10,8 @@ fails the preview naming the field, before any HTTP call; what the server holds 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -110,3 +112,34 @@ def test_a_bad_condition_fails_the_preview_naming_the_field_with_no_call(server,
                  "ProfilePolicy.condition.time_of_access.days_schedule.to_time: must be a time of day"):
         assert said in text, text
     assert server.admin.requests()["total"] == 0
+
+
+@pytest.mark.parametrize("server", ["documented", "britive", "infraon"], indirect=True)
+def test_conditions_round_trip_on_every_server_profile_and_a_real_change_shows(server, make_stack, tmp_path):
+    """The condition on every profile (IM settings and the tokens/aiIdentities kinds are Britive's: the documented
+    servers do not keep them); each block's real change shows in `preview --diff` and in `pulumi-policies diff`."""
+    policy = {"type": "ProfilePolicy", "name": "pp", "args": {
+        "profile_id": "prof-eng", "name": "db-break-glass", "members": {"tags": [{"name": "sre"}]},
+        "condition": {**CONDITION, "timeOfAccess": {**CONDITION["timeOfAccess"], "dateSchedule": {
+            "fromDate": "2027-01-01 00:00:00", "toDate": "2027-06-30 23:59:59", "timezone": "UTC"}}}}}
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(policy)
+    ps.stack.up()
+    assert ps.stack.changes() == {}
+
+    changed = json.loads(json.dumps(policy))
+    condition = changed["args"]["condition"]
+    condition["approval"]["approvers"]["tags"].append("oncall")                  # an approver added
+    condition["ipAddress"] = "10.0.0.0/8"                                        # the IP list narrowed
+    condition["timeOfAccess"]["daysSchedule"]["days"] = ["MONDAY", "TUESDAY"]     # a day removed
+    condition["approval"]["managerApproval"]["required"] = False                 # manager approval dropped
+    ps.declare(changed)
+    shown = ps.stack.pulumi("preview", "--diff").stdout
+    assert "condition" in shown and "oncall" in shown and "FRIDAY" in shown, shown
+    preview = ps.stack.preview_json()
+    report = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text"],
+                            input=json.dumps(preview), capture_output=True, text=True)
+    assert report.returncode == 2 and "UPDATE   ProfilePolicy 'db-break-glass'" in report.stdout, report.stderr
+    assert "condition:" in report.stdout
+    # the access part: approval weakened (an approver more, no manager), the IP window narrowed
+    assert "weaker approval profile prof-eng" in report.stdout, report.stdout
