@@ -113,7 +113,49 @@ def literal(value: Any, indent: int = 0) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as a literal")
 
 
-def render(found: list[Found], *, source: str = "", as_sets: bool = False) -> str:
+@dataclass
+class FoundOrder:
+    """A profile whose policies are prioritised (Britive): declared as a ProfilePolicyOrder adopting it."""
+
+    profile_id: str
+    policy_ids: list[str]         # every policy of the profile, highest priority first
+    connection: str | None = None
+
+
+def collect_orders(found: list[Found], connection: str | None = None) -> list[FoundOrder]:
+    """The policy order of each profile whose policies were found, where the server has prioritisation on (a server
+    without it, or with it off, has none to adopt): one GET of the profile and one listing each."""
+    from .client.resource_manager import ProfileOrdering
+
+    out: list[FoundOrder] = []
+    profiles = sorted({str(f.args["profile_id"]) for f in found if f.kind == "ProfilePolicy" and f.args.get("profile_id")})
+    for profile_id in profiles:
+        ordering = ProfileOrdering(connections.resource_manager_client(connection), profile_id)
+        profile = ordering.profile()
+        if profile is not None and profile.get("policyOrderingEnabled") is True:
+            out.append(FoundOrder(profile_id, [str(p["id"]) for p in ordering.by_priority()], connection))
+    return out
+
+
+def _orders(orders: list[FoundOrder]) -> list[str]:
+    """Each order as it is: its create switches on what is on and posts the order the server holds (Pulumi's
+    ``import_`` cannot adopt a dynamic resource, pulumi/pulumi#16175; the order has no other identity to adopt)."""
+    lines: list[str] = []
+    for order in orders:
+        name = _slug("-".join(filter(None, [order.profile_id, "order", order.connection])))
+        lines.append(f"{_identifier(name)} = ProfilePolicyOrder(")
+        lines.append(f"    {json.dumps(name)},")
+        lines.append(f"    profile_id={json.dumps(order.profile_id)},")
+        if order.connection:
+            lines.append(f"    {CONNECTION}={json.dumps(order.connection)},")
+        lines.append(f"    policies={literal(order.policy_ids, 4)},  # ids, highest priority first")
+        lines.append(")")
+        lines.append("")
+    return lines
+
+
+def render(found: list[Found], *, source: str = "", as_sets: bool = False,
+           orders: list[FoundOrder] | None = None) -> str:
     """The program: one declaration per policy, each adopting its object with import_id; or, `as_sets`, one
     policy set per kind and connection holding them all (docs/large-estates.md). Objects that
     share a natural key (a server that does not keep names unique) cannot be told apart in a set: those are
@@ -132,6 +174,8 @@ def render(found: list[Found], *, source: str = "", as_sets: bool = False) -> st
         modules.setdefault(item.spec.import_from, set()).add(item.kind + SET_SUFFIX)
     for item in single:
         modules.setdefault(item.spec.import_from, set()).add(item.kind)
+    if orders:
+        modules.setdefault("pulumi_policies", set()).add("ProfilePolicyOrder")
     imports = [f"from {module} import {', '.join(sorted(kinds))}" for module, kinds in sorted(modules.items())]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [f'"""Policies adopted by `pulumi-policies export` on {stamp}{f" from {source}" if source else ""}.',
@@ -160,6 +204,7 @@ def render(found: list[Found], *, source: str = "", as_sets: bool = False) -> st
             lines.append(f"    {key}={literal(value, 4)},")
         lines.append(")")
         lines.append("")
+    lines += _orders(orders or [])
     return "\n".join(lines)
 
 
@@ -192,9 +237,10 @@ def export(out: TextIO, kinds: Iterable[str] | None = None, *, only: Mapping[str
             print(f"\rexporting: {n} policies", end="", file=sys.stderr, flush=True)
 
     found = collect(kinds, only=only, name=name, connection=connection, progress=progress)
+    orders = collect_orders(found, connection) if name is None else []  # a filtered export: no complete order
     if show_progress:
         print(f"\rexported {len(found)} policies", file=sys.stderr, flush=True)
     current = connections.current(connection)
     source = " and ".join(dict.fromkeys(u for u in (current.get("nccmUrl"), current.get("resourceManagerUrl")) if u))
-    out.write(render(found, source=source, as_sets=as_sets))
+    out.write(render(found, source=source, as_sets=as_sets, orders=orders))
     return len(found)

@@ -62,6 +62,12 @@ def seed(server) -> None:
             url = path or "/api/resource-manager/profiles/prof-eng/policies"
             r = api.rm.post(url, json=body)
             assert r.status_code == 201, r.text
+    if whole:  # the profile's policies prioritised, newest first
+        profile = "/api/resource-manager/profiles/prof-eng"
+        assert api.rm.patch(profile, json={"policyOrderingEnabled": True}).status_code == 200
+        ids = [p["id"] for p in server.admin.dump()["profile_policies"]][::-1]
+        order = [{"id": policy_id, "order": n} for n, policy_id in enumerate(ids)]
+        assert api.rm.post(f"{profile}/policies/order", json=order).status_code == 200
 
 
 def export_env(server) -> dict[str, str]:
@@ -97,6 +103,8 @@ def test_export_then_up_adopts_everything_with_no_change(server, as_sets, make_s
     code = program.read_text()
     assert code.count('"import_id": ' if as_sets else "import_id=") == total
     assert server.nccm_api_key not in code and server.rm_token not in code
+    # a profile with its policies prioritised is adopted with its order (the others have none to adopt)
+    assert code.count("ProfilePolicyOrder(") == (1 if server.state.behaviour.profile == "britive" else 0)
 
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--line-length", "120", str(program)],
                           capture_output=True, text=True)
