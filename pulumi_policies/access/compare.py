@@ -1,0 +1,86 @@
+"""How two access models differ: who gains, who loses, whose approval weakens or strengthens, and why."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..declared import DeclaredPolicy
+from .gate import Gate, at_least
+from .model import ACCESS_FIELDS, AccessModel, Principal, Reach
+
+CHANGES = ("gains", "weaker-approval", "loses", "stronger-approval")  # the order a report lists them in
+NEW_ACCESS = ("gains", "weaker-approval")
+
+
+# -- comparing two models ---------------------------------------------------------------------------------
+@dataclass
+class Change:
+    principal: Principal
+    change: str                  # gains | loses | weaker-approval | stronger-approval
+    reach: Reach
+    via: list[str]
+    before: list[Gate] = field(default_factory=list)
+    after: list[Gate] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"principal": self.principal.to_json(), "change": self.change, "reach": self.reach.to_json(),
+                "via": self.via, "approval": {"before": [g.get() for g in self.before],
+                                              "after": [g.get() for g in self.after]}}
+
+
+def compare(before: AccessModel, after: AccessModel, changed: set[str] | None = None) -> list[Change]:
+    """Who gains, who loses, whose approval weakens or strengthens from `before` to `after`; each change with the
+    policies that cause it (those of `changed` among the ones involved, when known)."""
+    was, now = before.by_principal(), after.by_principal()
+    denies = defaultdict(list)
+    for d in [*before.denies, *after.denies]:
+        denies[d.principal].append(d)
+    found: dict[tuple[Principal, str, Reach], Change] = {}
+
+    def note(principal: Principal, change: str, reach: Reach, involved: Iterable[str],
+             gates_before: Iterable[Gate], gates_after: Iterable[Gate]) -> None:
+        involved = {*involved, *(d.via for d in denies[principal] if d.reach.overlaps(reach)),
+                    *(m.orders[key] for m in (before, after) if (key := (principal.connection, str(reach.profile)))
+                      in m.orders)}
+        via = sorted(involved & changed or involved) if changed is not None else sorted(involved)
+        entry = found.setdefault((principal, change, reach), Change(principal, change, reach, []))
+        entry.via = sorted({*entry.via, *via})
+        entry.before += [g for g in gates_before if g not in entry.before]
+        entry.after += [g for g in gates_after if g not in entry.after]
+
+    for principal in sorted({*was, *now}, key=Principal.sort_key):
+        olds, news = was.get(principal, []), now.get(principal, [])
+        for a in news:
+            covering = [b for b in olds if b.reach.covers(a.reach)]
+            if not covering:
+                note(principal, "gains", a.reach, a.via, [], [a.gate])
+            elif not any(at_least(a.gate, b.gate) for b in covering):
+                note(principal, "weaker-approval", a.reach, [*a.via, *(v for b in covering for v in b.via)],
+                     [b.gate for b in covering], [a.gate])
+        for b in olds:
+            covering = [a for a in news if a.reach.covers(b.reach)]
+            if not covering:
+                note(principal, "loses", b.reach, b.via, [b.gate], [])
+            elif all(at_least(a.gate, b.gate) and a.gate != b.gate for a in covering):
+                note(principal, "stronger-approval", b.reach, [*b.via, *(v for a in covering for v in a.via)],
+                     [b.gate], [a.gate for a in covering])
+    return sorted(found.values(), key=lambda c: (c.principal.sort_key(), CHANGES.index(c.change),
+                                                 json.dumps(c.reach.to_json(), sort_keys=True)))
+
+
+def new_access(changes: Iterable[Change]) -> bool:
+    """Does anyone gain reach or lose an approval step (what ``--fail-on new-access`` fails on)?"""
+    return any(c.change in NEW_ACCESS for c in changes)
+
+
+def changed(before: list[DeclaredPolicy], after: list[DeclaredPolicy]) -> set[str]:
+    """The policies (Pulumi names) added, removed, or changed in a field the model reads."""
+    def fields(policies: list[DeclaredPolicy]) -> dict[str, str]:
+        return {p.name: json.dumps({k: p.get(k) for k in ACCESS_FIELDS}, sort_keys=True, default=str)
+                for p in policies}
+    was, now = fields(before), fields(after)
+    return {name for name in {*was, *now} if was.get(name) != now.get(name)}

@@ -1,0 +1,210 @@
+"""A gate: the steps between a principal and a reach, and the order of strictness between gates (``at_least``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..models.canonical import python_keys
+from ..models.condition import Condition
+from ..providers import UNKNOWN
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value != UNKNOWN
+
+
+def _get(data: Any, name: str) -> Any:
+    """`name` (snake_case) of a mapping that may use the wire's camelCase."""
+    if not isinstance(data, Mapping):
+        return None
+    if name in data:
+        return data[name]
+    head, *rest = name.split("_")
+    return data.get(head + "".join(p.title() for p in rest))
+
+
+
+# -- gates --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Gate:
+    """The steps between a principal and a reach, each JSON: approval, ip, time, justification, itsm, im,
+    denied_when."""
+
+    steps: tuple[tuple[str, str], ...] = ()  # (step, its value as sorted JSON), sorted
+
+    @classmethod
+    def of(cls, steps: Mapping[str, Any]) -> Gate:
+        return cls(tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in steps.items())))
+
+    def get(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.steps}
+
+    def with_denial(self, when: dict[str, Any]) -> Gate:
+        steps = self.get()
+        steps["denied_when"] = sorted([*steps.get("denied_when", []), when], key=lambda d: json.dumps(d, sort_keys=True))
+        return Gate.of(steps)
+
+    @property
+    def approved(self) -> bool:
+        """Does someone approve, or a request need a justification or an ITSM ticket, before access?"""
+        return any(k in dict(self.steps) for k in ("approval", "justification", "itsm"))
+
+    def text(self) -> str:
+        steps = self.get()
+        if not steps:
+            return "no approval or condition"
+        return "; ".join(_STEP_TEXT[k](v) for k, v in sorted(steps.items(), key=lambda kv: _STEP_ORDER.index(kv[0])))
+
+
+def _approval_text(v: dict[str, Any]) -> str:
+    who = ", ".join(v["approvers"]) or "no named approvers"
+    manager = f", manager approval ({v['manager']})" if v.get("manager") else ""
+    holds = f", valid for {v['valid_for_minutes']} min" if v.get("valid_for_minutes") else ""
+    return f"approval by {who}{manager}{holds}"
+
+
+def _time_text(v: dict[str, Any]) -> str:
+    out = []
+    if v.get("date"):
+        d = v["date"]
+        out.append(f"between {d.get('from')} and {d.get('to')} {d.get('timezone')}")
+    if v.get("days"):
+        d = v["days"]
+        out.append(f"on {'/'.join(d.get('days') or [])} {d.get('from')}-{d.get('to')} {d.get('timezone')}")
+    return "only " + " and ".join(out)
+
+
+_STEP_ORDER = ("approval", "justification", "itsm", "im", "ip", "time", "denied_when")
+_STEP_TEXT: dict[str, Callable[[Any], str]] = {
+    "approval": _approval_text,
+    "justification": lambda v: "justification" + (f" matching {v['regex']}" if v.get("regex") else ""),
+    "itsm": lambda v: f"ITSM ticket ({v.get('connection') or 'connection not set'})",
+    "im": lambda v: "IM" + (" (auto-approval on)" if v.get("auto_approval") else ""),
+    "ip": lambda v: "only from " + ", ".join(v),
+    "time": _time_text,
+    "denied_when": lambda v: f"denied by {', '.join(f'`{d}`' for d in sorted({x['via'] for x in v}))} when: "
+                             + "; ".join(d["when"] for d in v),
+}
+
+
+def _condition(props: Mapping[str, Any]) -> Any:
+    """The condition under Python names; None when there is none, UNKNOWN when it is not known yet."""
+    value = props.get("condition")
+    if value == UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else None
+        except json.JSONDecodeError:
+            return None
+    return python_keys(Condition, value) if isinstance(value, dict) else None
+
+
+def _minutes(approval: Mapping[str, Any]) -> int | None:
+    valid = _get(approval, "valid_for")
+    if not isinstance(valid, int) or isinstance(valid, bool):
+        return None
+    return valid * 1440 if _get(approval, "is_valid_for_in_days") is True else valid
+
+
+def _networks(text: str) -> list[str]:
+    out = []
+    for item in text.split(","):
+        try:
+            out.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            out.append(item.strip())
+    return sorted(set(out))
+
+
+def gate_steps(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The gate of a policy: its condition's and its settings' steps (see ``Gate``)."""
+    steps: dict[str, Any] = {}
+    condition = _condition(props) or {}
+    if condition == UNKNOWN:
+        condition = {}  # not known yet: no step known (the widest access)
+    approval = _get(condition, "approval") or {}
+    approvers_of = _get(approval, "approvers") or {}
+    approvers = [f"{kind} {value}" for kind, key in (("tag", "tags"), ("user", "user_ids"), ("channel", "channel_ids"),
+                                                     ("slack channel", "slack_app_channels"))
+                 for value in (_get(approvers_of, key) or []) if isinstance(value, str)]
+    approvers += [f"teams {_get(t, 'team')}/{c}" for t in (_get(approvers_of, "teams_app_channels") or [])
+                  if isinstance(t, Mapping) for c in (_get(t, "channels") or [""])]
+    manager = _get(approval, "manager_approval") or {}
+    required = isinstance(manager, Mapping) and _get(manager, "required") is True
+    if approvers or required:
+        steps["approval"] = {"approvers": sorted(set(approvers)),
+                             "manager": (_get(manager, "condition") or "Any") if required else None,
+                             "valid_for_minutes": _minutes(approval)}
+    ip = _get(condition, "ip_address")
+    if isinstance(ip, str) and ip.strip():
+        steps["ip"] = _networks(ip)
+    window = _get(condition, "time_of_access") or {}
+    date, days = _get(window, "date_schedule"), _get(window, "days_schedule")
+    time: dict[str, Any] = {}
+    if isinstance(date, Mapping):
+        time["date"] = {"from": _get(date, "from_date"), "to": _get(date, "to_date"), "timezone": _get(date, "timezone")}
+    if isinstance(days, Mapping):
+        time["days"] = {"from": _get(days, "from_time"), "to": _get(days, "to_time"),
+                        "timezone": _get(days, "timezone"),
+                        "days": sorted(str(d).upper() for d in (_get(days, "days") or []))}
+    if time:
+        steps["time"] = time
+    settings = props.get("settings")
+    for setting in settings if isinstance(settings, list) else ():
+        if not isinstance(setting, Mapping):
+            continue
+        kind = _get(setting, "settings_type")
+        if kind == "JUSTIFICATION" and _get(setting, "is_justification_required") is not False:
+            steps["justification"] = {"regex": _get(setting, "justification_regex")}
+        elif kind == "ITSM" and _get(setting, "is_itsm_enabled") is not False:
+            steps["itsm"] = {"connection": _get(setting, "connection_id")}
+        elif kind == "IM":
+            steps["im"] = {"auto_approval": _get(setting, "is_auto_approval_enabled") is True}
+    return steps
+
+
+def _within(inner: list[str], outer: list[str]) -> bool:
+    """Is every network of `inner` inside one of `outer`?"""
+    try:
+        nets = [ipaddress.ip_network(o) for o in outer]
+        return all(any(n.version == o.version and n.subnet_of(o) for o in nets)  # type: ignore[arg-type]
+                   for n in (ipaddress.ip_network(i) for i in inner))
+    except ValueError:
+        return set(inner) <= set(outer)
+
+
+def _approval_at_least(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if not set(a["approvers"]) <= set(b["approvers"]):  # more people who can approve: weaker
+        return False
+    if b.get("manager") and a.get("manager") not in (b["manager"], "All"):
+        return False
+    if b.get("valid_for_minutes") is not None and (a.get("valid_for_minutes") is None
+                                                   or a["valid_for_minutes"] > b["valid_for_minutes"]):
+        return False
+    return True
+
+
+# Is step value a at least as strict as b? (Each is only called with the step on both sides.)
+_STEP_AT_LEAST: dict[str, Callable[[Any, Any], bool]] = {
+    "approval": _approval_at_least,
+    "justification": lambda a, b: True,
+    "itsm": lambda a, b: True,
+    "im": lambda a, b: b["auto_approval"] or not a["auto_approval"],
+    "ip": _within,
+    "time": lambda a, b: a == b,  # a window that moves is not known to be narrower: not at least as strict
+    "denied_when": lambda a, b: all(d in a for d in b),
+}
+
+
+def at_least(a: Gate, b: Gate) -> bool:
+    """Is gate `a` at least as strong as gate `b`: every step of `b` kept, each at least as strict?"""
+    if a == b:
+        return True
+    mine, theirs = a.get(), b.get()
+    return all(step in mine and _STEP_AT_LEAST[step](mine[step], value) for step, value in theirs.items())
+
