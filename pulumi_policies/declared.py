@@ -12,8 +12,7 @@ from typing import Any
 
 from .models import Marker, fields_with
 from .models.canonical import python_keys
-from .providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, ResourceSpec
-from .providers.sets import ITEMS, item_key, item_label, items_of
+from .registry import ITEMS, SPECS, TYPE_PREFIX, ResourceSpec, item_key, item_label, item_spec, items_of
 
 
 @dataclass(frozen=True)
@@ -89,9 +88,9 @@ def policies_of(kind: str, name: str, props: Mapping[str, Any]) -> list[Declared
     """The policies a resource declares: itself, or each policy of a set (named ``<set>[<key>]``), so that every
     rule holds for a policy whichever form declares it."""
     kind = kind.removeprefix(TYPE_PREFIX)
-    if kind not in SET_PROVIDERS:
+    spec = item_spec(kind)
+    if spec is None:
         return [normalise(kind, name, props)]
-    spec = SET_PROVIDERS[kind].item.spec
     raw = props.get(ITEMS)
     out = []
     for index, item in enumerate(items_of(raw) or []):

@@ -4,14 +4,17 @@
   pickled provider each output set must carry), never a policy field.
 - A URN is ``urn:pulumi:<stack>::<project>::<type>::<name>``, where ``<type>`` of a component's child is
   ``<parent type>$<type>`` (pulumi/pulumi ``sdk/go/common/resource/urn.go``).
+- A value not known yet is the placeholder ``UNKNOWN`` (pulumi ``runtime/rpc.py``), written here rather than
+  imported: importing anything of ``pulumi`` imports ``pulumi.dynamic``, which the readers of the registry (the
+  access model, the report, the pack) must not need. A test holds the two equal.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any, NamedTuple
 
-from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for a value known after apply
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN: a value known after apply
 
 PROVIDER_KEY = "__provider"  # the pickled provider, which every output set the engine records must carry
 RESERVED_PREFIX = "__"
@@ -26,8 +29,18 @@ def user_props(props: dict[str, Any] | None, *, drop_none: bool = False) -> dict
             if not k.startswith(RESERVED_PREFIX) and not (drop_none and v is None)}
 
 
+def contains_unknown(value: Any) -> bool:
+    """Is `value`, or anything inside it, the placeholder of a value not known yet?"""
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return bool(value == UNKNOWN)
+
+
 def _marked(value: Any) -> Any:
-    if isinstance(value, Unknown):
+    output = sys.modules.get("pulumi.output")  # an Unknown object exists only where the SDK is loaded
+    if output is not None and isinstance(value, output.Unknown):
         return UNKNOWN
     if isinstance(value, dict):
         return {k: _marked(v) for k, v in value.items()}

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from pydantic_core import PydanticUndefined
+
 from . import connections
 from .client import checked_record
 from .models import Marker, field_marker, fields_with, python_names
 from .models.canonical import canonical
-from .providers import CONNECTION, SET_SUFFIX, SPECS, ResourceSpec
-from .providers.sets import item_key
+from .registry import CONNECTION, SET_SUFFIX, SPECS, ResourceSpec, item_key
 
 _NONE = object()  # no server default (a default may be False or None)
 
@@ -46,13 +47,16 @@ class Found:
 
 
 def _args(spec: ResourceSpec, record: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
-    """The arguments that declare this object: run state left out, server defaults only where they differ."""
+    """The arguments that declare this object: run state left out, defaults (a field's own, or the server's) only
+    where they differ."""
     model = spec.args_model
     args = canonical(model, {**python_names(spec.record_model, record), **scope})
     for key in fields_with(model, Marker.RUN_STATE):
         args.pop(key, None)
     for key in model.model_fields:
         default = field_marker(model, key, Marker.SERVER_DEFAULT, _NONE)
+        if default is _NONE and model.model_fields[key].default not in (PydanticUndefined, None):
+            default = model.model_fields[key].default  # is_active=True, access_type="Allow"
         if default is not _NONE and key in args and args[key] == default:
             args.pop(key)
     return args

@@ -39,8 +39,8 @@ from .engine_state import PROVIDER_KEY, urn_name, user_props
 from .errors import PulumiPoliciesError
 from .providers import CONNECTION, PROVIDERS, SET_PROVIDERS, PolicyProvider
 from .providers.engine import IMPORT_ID
-from .providers.sets import IDS, ITEMS, item_label, new_set_id
-from .providers.specs import TYPE_PREFIX
+from .providers.sets import new_set_id
+from .registry import IDS, ITEMS, TYPE_PREFIX, item_label
 
 
 class RecoveryError(PulumiPoliciesError):

@@ -22,8 +22,7 @@ from . import access
 from .access import Change
 from .models import Marker, field_flag
 from .models.canonical import aligned, alternatives, canonical, is_model, matches
-from .providers import SET_PROVIDERS, SPECS, TYPE_PREFIX, UNKNOWN
-from .providers.sets import ITEMS, item_label
+from .registry import ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, item_label, item_spec
 
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
        "delete-replaced": "replace", "delete": "delete", "import": "create", "read": None, "same": None,
@@ -181,8 +180,8 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
             new = {}
         if op == "create":
             old = {}
-        if kind in SET_PROVIDERS:  # a policy set: one change per policy it creates, updates or deletes
-            spec = SET_PROVIDERS[kind].item.spec
+        spec = item_spec(kind)
+        if spec is not None:  # a policy set: one change per policy it creates, updates or deletes
             news = _items_by_key(new)
             if op != "delete" and (not isinstance(new.get(ITEMS), dict) or any(k.startswith("#") for k in news)):
                 # which policies it holds is known after apply (or a secret the preview masks)

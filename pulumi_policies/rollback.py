@@ -32,9 +32,8 @@ from . import backends, stacks
 from .engine_state import urn_name, user_props
 from .errors import PulumiPoliciesError
 from .providers.engine import IMPORT_ID
-from .providers.sets import ITEMS, item_label
-from .providers.specs import TYPE_PREFIX
 from .recovery import adopt_set_items, pending_creates
+from .registry import ITEMS, TYPE_PREFIX, item_label
 
 MARK = "pulumi-policies rollback to"  # the update message of a rollback; names the checkpoint it returns to
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")

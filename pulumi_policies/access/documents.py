@@ -7,7 +7,7 @@ from typing import Any
 
 from ..declared import DeclaredPolicy, policies_of
 from ..engine_state import parse_urn, user_props
-from ..providers import SET_PROVIDERS, SPECS, TYPE_PREFIX
+from ..registry import SPECS, TYPE_PREFIX, set_kinds
 from .model import ORDER_KIND
 
 # -- where the declared policies come from: the stack's state and a preview ------------------------------------
@@ -17,7 +17,7 @@ _FROM_OUTPUTS = ("policy_id", "policy_ids", "policy_names", "enabled")  # what a
 
 def _ours(type_: str) -> bool:
     """A policy, a policy set or a policy order."""
-    return type_.startswith(TYPE_PREFIX) and type_.removeprefix(TYPE_PREFIX) in {*SPECS, *SET_PROVIDERS, ORDER_KIND}
+    return type_.startswith(TYPE_PREFIX) and type_.removeprefix(TYPE_PREFIX) in {*SPECS, *set_kinds(), ORDER_KIND}
 
 
 def _props(inputs: Any, outputs: Any) -> dict[str, Any]:

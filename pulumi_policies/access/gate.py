@@ -10,7 +10,7 @@ from typing import Any
 
 from ..models.canonical import python_keys
 from ..models.condition import Condition
-from ..providers import UNKNOWN
+from ..registry import UNKNOWN
 
 
 def _known(value: Any) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..declared import DeclaredPolicy
-from ..providers import SPECS, UNKNOWN
+from ..registry import SPECS, UNKNOWN
 from .gate import Gate, _known, gate_steps
 
 ORDER_KIND = "ProfilePolicyOrder"

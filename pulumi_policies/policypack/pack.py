@@ -33,7 +33,7 @@ from pulumi_policy import (
 )
 
 from ..declared import policies_of
-from ..providers import TYPE_PREFIX
+from ..registry import TYPE_PREFIX
 from .rules import RULES, Rule
 
 PACK_NAME = "pulumi-policies-guardrails"

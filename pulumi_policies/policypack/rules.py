@@ -20,7 +20,7 @@ from typing import Any
 from ..access import ACCESS_FIELDS, Reach, build
 from ..declared import DeclaredPolicy
 from ..models.canonical import canonical
-from ..providers import SPECS, UNKNOWN, ResourceSpec
+from ..registry import SPECS, UNKNOWN, ResourceSpec
 
 # Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.
 PROBES = ("x", "because", "n/a", "1234", "fix it", "-")

@@ -1,4 +1,4 @@
-"""Pulumi dynamic providers: one generic engine (engine.py), one spec per resource (specs.py).
+"""Pulumi dynamic providers: one generic engine (engine.py) over the registry's specs (pulumi_policies.registry).
 
 Each registered spec gets its provider classes here, ``<Kind>Provider`` and ``<Kind>SetProvider`` (its policy
 sets, sets.py): module attributes, so that the provider object Pulumi pickles into the state is found again by
@@ -7,11 +7,9 @@ reference (the names are the ones earlier releases wrote into existing states).
 
 from typing import Any, TypeVar
 
-from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
-
+from ..registry import CONNECTION, SET_SUFFIX, SPECS, TYPE_MODULE, TYPE_PREFIX, UNKNOWN, ResourceSpec, register
 from .engine import PolicyProvider, PolicyProviderError
-from .sets import SET_SUFFIX, PolicySetProvider
-from .specs import CONNECTION, SPECS, TYPE_MODULE, TYPE_PREFIX, ResourceSpec, register
+from .sets import PolicySetProvider
 
 PROVIDERS: dict[str, type[PolicyProvider]] = {}
 SET_PROVIDERS: dict[str, type[PolicySetProvider]] = {}  # by the set's kind: <Kind>Set

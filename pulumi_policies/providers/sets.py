@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, ClassVar, NoReturn, TypeVar
@@ -45,13 +45,9 @@ from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values kn
 
 from .. import connections
 from ..engine_state import PROVIDER_KEY
+from ..registry import CONNECTION, IDS, ITEMS, SET_SUFFIX, ResourceSpec, item_key, items_of
 from . import partial as partial_state
-from .engine import PolicyProvider, PolicyProviderError, _contains_unknown, _user_props
-from .specs import CONNECTION, ResourceSpec
-
-SET_SUFFIX = "Set"  # a set's kind: its items' kind + "Set" (ResourcePolicySet holds ResourcePolicy items)
-ITEMS = "policies"
-IDS = "ids"
+from .engine import PolicyProvider, PolicyProviderError, _user_props
 
 T = TypeVar("T")
 _slots_lock = threading.Lock()
@@ -64,33 +60,6 @@ def _slots_for(connection: str | None) -> threading.BoundedSemaphore:
         if connection not in _slots:
             _slots[connection] = threading.BoundedSemaphore(connections.current(connection).concurrency())
         return _slots[connection]
-
-
-def _part(value: Any) -> str:
-    """One part of a key, escaped so that keys stay apart and never look like a placeholder (``#<index>``)."""
-    return str(value).replace("%", "%25").replace("/", "%2F").replace("#", "%23")
-
-
-def item_key(spec: ResourceSpec, inputs: Mapping[str, Any]) -> str | None:
-    """What keys an item in its set: its scope and natural key values, ``/``-separated (``/``, ``%`` and ``#``
-    in a value escaped as in a URL); None while one is not known."""
-    values = [inputs.get(f) for f in (*spec.scope_fields, *spec.natural_key)]
-    if any(v is None or _contains_unknown(v) for v in values):
-        return None
-    return "/".join(_part(v) for v in values)
-
-
-def items_of(value: Any) -> list[Any] | None:
-    """The items a program gave (a list), or the keyed items a state recorded (a rollback re-declares those).
-    Any mapping or sequence will do: the policy pack sees them through pulumi-policy's proxies."""
-    if isinstance(value, Mapping):
-        return list(value.values())
-    return list(value) if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else None
-
-
-def item_label(set_name: str, key: str) -> str:
-    """How the report, the policy pack and recover name a policy of a set: ``<set>[<key>]``."""
-    return f"{set_name}[{key}]"
 
 
 def new_set_id(kind: str) -> str:

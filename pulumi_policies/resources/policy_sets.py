@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from ..providers import SET_SUFFIX, SPECS, TYPE_MODULE, PolicySetProvider, set_provider_class
-from ..providers.sets import IDS, ITEMS
+from ..providers import SPECS, TYPE_MODULE, PolicySetProvider, set_provider_class
+from ..registry import IDS, ITEMS, SET_SUFFIX
 from ._base import ConnectionOutput
 from ._types import ConfigurationPolicyArgsDict, ProfilePolicyArgsDict, ResourcePolicyArgsDict
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulumi_policies.providers.listing import EAGER, MAX_AGE, Listings
+from pulumi_policies.registry.listing import EAGER, MAX_AGE, Listings
 
 
 class Server:

@@ -20,8 +20,7 @@ TOY = textwrap.dedent('''
 
     from pulumi_policies.models._base import GRANTS, ITEMS, READ_ONLY, RUN_STATE, StrictModel, lenient, server_default
     from pulumi_policies.models.resource_manager import Members
-    from pulumi_policies.providers import register
-    from pulumi_policies.providers.specs import ResourceSpec
+    from pulumi_policies.registry import ResourceSpec, register
     from pulumi_policies.resources._base import PolicyResource
 
     class ToyArgs(StrictModel):
@@ -68,7 +67,7 @@ def test_the_provider_class_and_the_resource_class_come_from_the_spec(toy):
     assert set(toy.Toy._output_names) == {"name", "colour", "archived", "last_run", "members", "labels", "toy_id",
                                           "connection"}
     with pytest.raises(ValueError, match="registered already"):
-        from pulumi_policies.providers import register
+        from pulumi_policies.registry import register
         register(type(toy.SPEC)(**{**toy.SPEC.__dict__}))
 
 
