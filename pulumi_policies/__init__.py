@@ -9,7 +9,6 @@ The resource classes are loaded on first use (PEP 562): importing a reader of th
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import PulumiPoliciesError
@@ -26,21 +25,25 @@ if TYPE_CHECKING:
         ResourcePolicySet,
     )
 
-_LAZY = {"PolicyProviderError": ".providers", **{name: ".resources" for name in (
-    "ConfigurationPolicy", "ConfigurationPolicySet", "ProfilePolicy", "ProfilePolicyOrder", "ProfilePolicySet",
-    "ResourcePolicy", "ResourcePolicySet")}}
+_RESOURCES = ("ConfigurationPolicy", "ConfigurationPolicySet", "ProfilePolicy", "ProfilePolicyOrder",
+              "ProfilePolicySet", "ResourcePolicy", "ResourcePolicySet")
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
+    if name == "PolicyProviderError":
+        from . import providers
+        value = providers.PolicyProviderError
+    elif name in _RESOURCES:
+        from . import resources
+        value = getattr(resources, name)
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), "PolicyProviderError", *_RESOURCES})
 
 
 __all__ = ["ConfigurationPolicy", "ConfigurationPolicySet", "PolicyProviderError", "ProfilePolicy", "ProfilePolicyOrder",

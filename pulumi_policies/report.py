@@ -21,7 +21,8 @@ from pydantic import BaseModel
 from . import access
 from .access import Change
 from .models import Marker, field_flag
-from .models.canonical import aligned, alternatives, canonical, is_model, matches
+from .models.annotations import alternatives, is_model, matches, union_tag
+from .models.canonical import aligned, canonical
 from .registry import ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, item_label, item_spec
 
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
@@ -82,15 +83,6 @@ def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def _keyed_by(models: list[type[BaseModel]]) -> str | None:
-    """The field that tells apart the models a list may hold (a Literal in each: ``settings_type``)."""
-    for name in models[0].model_fields:
-        if all(name in m.model_fields and any(typing.get_origin(t) is typing.Literal
-                                              for t in alternatives(m.model_fields[name].annotation)) for m in models):
-            return name
-    return None
-
-
 def _item_label(models: list[type[BaseModel]], key: str, item: dict[str, Any]) -> str:
     """How a review names a keyed item: its model's ``summary`` where it has one, else its key."""
     model = next((m for m in models if matches(m, item)), None)
@@ -119,7 +111,8 @@ def _item_changes(model: type[BaseModel], name: str, old: Any, new: Any) -> list
 
 
 def _keyed_item_changes(name: str, models: list[type[BaseModel]], old: list[Any], new: list[Any]) -> list[ItemChange]:
-    key = _keyed_by(models) if models else None
+    tag = union_tag(models)  # the field that tells apart the models a list may hold: settings_type
+    key = tag.name if tag is not None else None
     if key is None or UNKNOWN in old or UNKNOWN in new:  # which items they are is known only after apply
         return [ItemChange(name, changed=[f"{_as_json(old)} -> {_as_json(new)}"])]
     olds = {s.get(key): s for s in old if isinstance(s, dict)}

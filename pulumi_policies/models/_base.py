@@ -38,6 +38,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PlainSerializer, Tag, create_model
 from pydantic.config import JsonDict
 
+from .annotations import alternatives, is_model, union_tag
+
 
 class Marker(enum.Enum):
     """The behaviours a field (or a model) can be marked with; read by generic code through ``field_flag``."""
@@ -178,27 +180,7 @@ def _object_or_none(value: Any) -> Any:
     return None if value == [] else value
 
 
-def _tag_field(models: list[type[BaseModel]]) -> tuple[str, str | None, dict[Any, type[BaseModel]]] | None:
-    """The Literal field that tells a union's models apart (``settings_type``): its name, alias and models by value."""
-    from .canonical import alternatives  # canonical imports this module
-
-    first = models[0]
-    for name, field in first.model_fields.items():
-        by_value: dict[Any, type[BaseModel]] = {}
-        for m in models:
-            other = m.model_fields.get(name)
-            literals = [t for t in alternatives(other.annotation) if typing.get_origin(t) is Literal] if other else []
-            if not literals:
-                break
-            by_value.update({v: m for v in typing.get_args(literals[0])})
-        else:
-            return name, field.alias, by_value
-    return None
-
-
 def _lenient_type(annotation: Any) -> Any:
-    from .canonical import alternatives, is_model
-
     options = alternatives(annotation)
     models = [t for t in options if is_model(t)]
     if len(models) == 1:
@@ -207,7 +189,7 @@ def _lenient_type(annotation: Any) -> Any:
                          Discriminator(lambda v: "object" if isinstance(v, (dict, BaseModel)) else "other"),
                          BeforeValidator(_object_or_none)]
     if len(models) > 1:
-        tag = _tag_field(models)
+        tag = union_tag(models)
         if tag is None:
             return Any
         name, alias, by_value = tag

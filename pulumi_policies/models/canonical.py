@@ -13,49 +13,21 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import types
 import typing
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, Union
+from typing import Any
 
 from pydantic import BaseModel
 
 from ._base import Marker, _format_timestamp, _parse_json_object, _parse_timestamp, field_flag, field_marker, model_flag
+from .annotations import alternatives, field_named, is_model, matches, union_tag
 
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
-
-
-def alternatives(annotation: Any) -> list[Any]:
-    """The alternatives of an annotation, Annotated and Optional removed."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return alternatives(typing.get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        out: list[Any] = []
-        for arg in typing.get_args(annotation):
-            if arg is not type(None):
-                out.extend(alternatives(arg))
-        return out
-    return [annotation]
-
-
-def is_model(t: Any) -> bool:
-    return isinstance(t, type) and issubclass(t, BaseModel)
-
-
-def matches(model: type[BaseModel], raw: dict[str, Any]) -> bool:
-    for name, field in model.model_fields.items():
-        literal = [a for a in alternatives(field.annotation) if typing.get_origin(a) is Literal]
-        if literal:
-            value = raw.get(name, raw.get(field.alias or name))
-            if value not in typing.get_args(literal[0]):
-                return False
-    return True
 
 
 def _value(annotation: Any, raw: Any, unordered: bool = False) -> Any:
@@ -128,9 +100,17 @@ def canonical(model: type[BaseModel], data: Mapping[str, Any], *, only: typing.I
         unless = field_marker(model, name, Marker.ABSENT_UNLESS)
         if unless and isinstance(value, dict) and not value.get(unless):
             value = None  # e.g. a manager approval that is not required: no manager approval
-        if value not in EMPTY:
+        if value not in EMPTY and not _is_plain_default(field, value):
             out[name] = value
     return out
+
+
+def _is_plain_default(field: Any, value: Any) -> bool:
+    """Is `value` the field's own non-empty default (``is_active`` True, ``access_type`` "Allow")? Left out like an
+    empty value: absent and default are one value, so neither a check nor a refresh writes it into the inputs."""
+    default = field.default
+    return isinstance(default, (bool, str, int)) and default not in EMPTY and type(value) is type(default) \
+        and value == default
 
 
 def wire_keys_only(model: type[BaseModel], data: Any) -> Any:
@@ -229,13 +209,6 @@ def _python_value(annotation: Any, value: Any) -> Any:
     return value
 
 
-def _field_named(model: type[BaseModel], key: str) -> str | None:
-    """The field `key` names in `model`, by its Python name or its wire alias."""
-    if key in model.model_fields:
-        return key
-    return next((n for n, f in model.model_fields.items() if f.alias == key), None)
-
-
 def unknown_parts(annotation: Any, held: Any) -> Any:
     """What of `held` (a server's value of a field of this annotation) the models do not describe: keys unknown
     at any level, under the names the server gave them, and items of a tagged list (settings) whose tag no model
@@ -250,7 +223,7 @@ def unknown_parts(annotation: Any, held: Any) -> Any:
         model = next((m for m in models if matches(m, held)), models[0])
         out: dict[str, Any] = {}
         for key, value in held.items():
-            name = _field_named(model, key)
+            name = field_named(model, key)
             part = value if name is None else unknown_parts(model.model_fields[name].annotation, value)
             if part not in EMPTY:
                 out[key] = part
@@ -272,7 +245,7 @@ def with_unknown(model: type[BaseModel], body: dict[str, Any], extra: Mapping[st
     no longer has (an approval removed) goes with it."""
     out = dict(body)
     for key, value in extra.items():
-        name = _field_named(model, key)
+        name = field_named(model, key)
         if name is None:
             out[key] = value
             continue
@@ -295,12 +268,13 @@ def python_path(model: type[BaseModel], loc: typing.Sequence[Any]) -> list[Any]:
     for part in loc:
         options = alternatives(annotation)
         models = [t for t in options if is_model(t)]
-        if isinstance(part, str) and len(models) > 1 and part in union_tags_of(models):
-            annotation = next(m for m in models if part in union_tags_of([m]))
+        tag = union_tag(models) if isinstance(part, str) and len(models) > 1 else None
+        if tag is not None and part in tag.models:
+            annotation = tag.models[part]
             continue
         if isinstance(part, str) and models:
             current = models[0]
-            name = _field_named(current, part)
+            name = field_named(current, part)
             if name is not None:
                 out.append(name)
                 annotation = current.model_fields[name].annotation
@@ -317,6 +291,3 @@ def python_path(model: type[BaseModel], loc: typing.Sequence[Any]) -> list[Any]:
     return out
 
 
-def union_tags_of(models: list[type[BaseModel]]) -> set[str]:
-    return {str(a) for m in models for f in m.model_fields.values() for t in alternatives(f.annotation)
-            if typing.get_origin(t) is Literal for a in typing.get_args(t)}

@@ -6,7 +6,6 @@ on first use (PEP 562): pulumi-policy imports the Pulumi SDK, which the rules th
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from ..declared import DeclaredPolicy, normalise
@@ -21,7 +20,8 @@ _FROM_PACK = ("PACK_NAME", "guardrails_pack", "policies")
 def __getattr__(name: str) -> Any:
     if name not in _FROM_PACK:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(".pack", __name__), name)
+    from . import pack
+    return getattr(pack, name)
 
 
 __all__ = ["PACK_NAME", "RULES", "DeclaredPolicy", "Rule", "guardrails_pack", "normalise", "policies"]

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from ..models import Marker, field_flag, field_marker
 from ..models._base import _parse_json_object
-from ..models.canonical import alternatives, is_model
+from ..models.annotations import alternatives, is_model
 from ..providers import specs
 
 TARGET = Path(__file__).with_name("_types.py")

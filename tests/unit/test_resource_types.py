@@ -12,7 +12,7 @@ import pytest
 from typing_extensions import Unpack
 
 import pulumi_policies
-from pulumi_policies.models.canonical import alternatives
+from pulumi_policies.models.annotations import alternatives
 from pulumi_policies.providers import CONNECTION, SPECS
 from pulumi_policies.resources._base import PolicyResource
 
