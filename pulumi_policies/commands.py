@@ -7,13 +7,14 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .errors import PulumiPoliciesError
 from .providers import SPECS
 
-EXIT_CHANGES = 2  # like `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes
+EXIT_CHANGES = 2  # only with --detailed-exitcode (as `terraform plan -detailed-exitcode`): changes found
 EXIT_NEW_ACCESS = 3  # access --fail-on new-access: someone gains reach or loses an approval step
 
 
@@ -33,14 +34,17 @@ def _preview_args(p: argparse.ArgumentParser) -> None:
                    help="run `pulumi preview --json` in --cwd (for --stack, else the selected stack) instead")
     _stack_args(p, required=False)
     p.add_argument("--state", metavar="FILE", help="the stack's state the preview starts from (`pulumi stack export "
-                                                    "> FILE`); default: read from the stack with --run")
+                                                    "--show-secrets > FILE`); default: read from the stack in --cwd")
+    p.add_argument("--detailed-exitcode", action="store_true",
+                   help="exit 2 when there are changes (as `terraform plan -detailed-exitcode`); without it, writing "
+                        "a report exits 0")
 
 
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("diff", help="review report of the policy changes in a `pulumi preview --json`",
                        description="Turn `pulumi preview --json` output into a per-policy review report, with the "
-                                   "access changes it makes (no API calls). Exit code: 0 no changes, 2 changes, "
-                                   "1 error.")
+                                   "access changes it makes (no API calls). Exit code: 0 a report written, 1 "
+                                   "error; with --detailed-exitcode, 2 when there are changes.")
     _preview_args(p)
     p.add_argument("--format", choices=("markdown", "text"), default="text", help="report format (default: text)")
     p.set_defaults(func=cmd_diff)
@@ -48,9 +52,10 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("access", help="who gains or loses access, under which approval (--fail-on new-access for CI)",
                        description="The access review of a `pulumi preview --json`: who can now reach what (a "
                                    "profile, or resources by label), under which approval, and which policies cause "
-                                   "it, from the preview and the stack's state (no API calls). Exit code: 0 no "
-                                   "changes, 2 changes, 1 error; with --fail-on new-access: 3 when anyone gains "
-                                   "reach or loses an approval step, else 0.")
+                                   "it, from the preview and the stack's state (no API calls). Exit code: 0 a "
+                                   "report written, 1 error; with --fail-on new-access: 3 when anyone gains "
+                                   "reach or loses an approval step (or may: a value not seen is read as the "
+                                   "widest access); with --detailed-exitcode: 2 when anything changes.")
     _preview_args(p)
     p.add_argument("--format", choices=("markdown", "json", "text"), default="markdown",
                    help="markdown (a pull-request comment, the default), json (docs/access-review.md), text")
@@ -135,10 +140,11 @@ def _echo_error(text: str) -> None:
     _echo(text, error=True)
 
 
-def _preview(args: argparse.Namespace) -> dict[str, Any]:
+def _preview(args: argparse.Namespace) -> Any:
     """The preview a command reads: a file, standard input, or (``--run``, or a terminal with nothing piped in) one
-    it runs. A preview that failed shows only part of the changes, so no report built on it could be trusted."""
-    from .report import preview_errors
+    it runs; checked (``preview.read_preview``) before anything is read. A preview that failed shows only part of
+    the changes, so no report built on it could be trusted."""
+    from .preview import InputRejected, parse, read_preview
 
     failed = None
     if args.run or (args.preview_json == "-" and sys.stdin.isatty()):  # nobody is piping a preview in: run one
@@ -148,46 +154,63 @@ def _preview(args: argparse.Namespace) -> dict[str, Any]:
                               cwd=args.cwd, capture_output=True, text=True)
         if proc.returncode != 0 and not proc.stdout.strip().startswith("{"):
             raise CommandFailed((proc.stderr or proc.stdout).strip())
-        text, failed = proc.stdout, proc.returncode if proc.returncode != 0 else None
+        text, failed, source = proc.stdout, proc.returncode if proc.returncode != 0 else None, "pulumi preview"
     elif args.preview_json == "-":
-        text = sys.stdin.read()
+        text, source = sys.stdin.read(), "standard input"
     else:
-        text = Path(args.preview_json).read_text()
+        text, source = _read(args.preview_json, "preview"), args.preview_json
     try:
-        preview = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CommandFailed(f"the preview is not JSON ({exc}); produce it with `pulumi preview --json`") from None
-    errors = preview_errors(preview)
-    if failed is not None or errors:
+        preview = read_preview(parse(text, "preview", source), source)
+    except InputRejected as exc:
+        raise CommandFailed(str(exc)) from None
+    if failed is not None or preview.errors:
         raise CommandFailed("the preview failed, so it does not show every change:\n  " +
-                            ("\n  ".join(errors) or f"pulumi preview exited {failed}"))
-    return dict(preview)
+                            ("\n  ".join(preview.errors) or f"pulumi preview exited {failed}") +
+                            "\n  fix the program or stack and preview again")
+    return preview
 
 
-def _state(args: argparse.Namespace, preview: dict[str, Any], required: bool) -> Any:
+def _read(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError as exc:
+        raise CommandFailed(f"cannot read the {what} {path!r}: {exc.strerror}") from None
+
+
+def _state(args: argparse.Namespace, preview: Any, required: bool) -> Any:
     """The stack's state the preview starts from: ``--state FILE`` (``pulumi stack export``), else (``--run``, or
-    when `required`) the stack's own, read with ``pulumi stack export``; None when neither applies."""
+    when `required`) the stack's own, read with ``pulumi stack export --show-secrets`` so that a secret member is
+    seen; None when neither applies. Checked: a state, of the stack previewed."""
     from . import access
-    from .engine_state import parse_urn
+    from .preview import InputRejected, check_pair, parse, read_state
 
     if args.state:
-        exported = json.loads(Path(args.state).read_text())
+        text, source = _read(args.state, "state"), args.state
     elif args.run or required:
         stack = ["--stack", args.stack] if args.stack else []
-        proc = subprocess.run(["pulumi", "stack", "export", *stack], cwd=args.cwd, capture_output=True, text=True)
+        proc = subprocess.run(["pulumi", "stack", "export", "--show-secrets", *stack], cwd=args.cwd,
+                              capture_output=True, text=True)
         if proc.returncode != 0:
             raise CommandFailed(f"cannot read the stack's state in {args.cwd!r} ({(proc.stderr or proc.stdout).strip()}): "
-                                "run in the project with --stack, or pass --state FILE (`pulumi stack export > FILE`)")
-        exported = json.loads(proc.stdout)
+                                "run in the project with --stack, or pass --state FILE (`pulumi stack export "
+                                "--show-secrets > FILE`)")
+        text, source = proc.stdout, "pulumi stack export"
     else:
         return None
-    state = access.resources_of_state(exported)
-    stacks = {parse_urn(u).stack for u in state} - {""}
-    previewed = {parse_urn(str(s.get("urn", ""))).stack for s in preview.get("steps") or []} - {""}
-    if stacks and previewed and stacks != previewed:
-        raise CommandFailed(f"the state is of stack {sorted(stacks)[0]!r}, the preview of {sorted(previewed)[0]!r}: "
-                            "give the state of the stack previewed (--stack, or --state FILE)")
-    return state
+    try:
+        state = read_state(parse(text, "state", source), source)
+        check_pair(preview, state, args.stack if args.run else None)
+    except InputRejected as exc:
+        raise CommandFailed(str(exc)) from None
+    return access.resources_of_state(state)
+
+
+def _state_for_diff(args: argparse.Namespace, preview: Any) -> Any:
+    """diff reads the state as access does (one verdict); from a file alone, outside a project, it says so instead
+    of a verdict on part of the stack."""
+    if args.state or args.run or (Path(args.cwd) / "Pulumi.yaml").exists():
+        return _state(args, preview, required=True)
+    return None
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -195,37 +218,33 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .report import build_report, render_markdown, render_text
 
     preview = _preview(args)
-    before, after = access.resources_of_preview(preview, _state(args, preview, required=False))
-    was, now = access.declared(before), access.declared(after)
-    moved = access.compare(access.build(was), access.build(now), access.changed(was, now))
+    state = _state_for_diff(args, preview)
+    verdict = access.review(preview, state) if state is not None else None
     changes = build_report(preview)
-    whole = args.state is not None or args.run
-    _echo(render_markdown(changes, moved, whole) if args.format == "markdown" else render_text(changes, moved, whole))
-    return EXIT_CHANGES if changes else 0
+    render = render_markdown if args.format == "markdown" else render_text
+    _echo(render(changes, verdict.changes if verdict else None, unseen=verdict.unseen if verdict else ()))
+    return EXIT_CHANGES if changes and args.detailed_exitcode else 0
 
 
 def cmd_access(args: argparse.Namespace) -> int:
     from . import access
 
     preview = _preview(args)
-    before, after = access.resources_of_preview(preview, _state(args, preview, required=True))
-    was, now = access.declared(before), access.declared(after)
-    after_model = access.build(now)
+    baseline = None
     if args.baseline:
         try:
-            before_model = access.AccessModel.from_json(json.loads(Path(args.baseline).read_text()))
-        except (OSError, ValueError) as exc:
+            baseline = access.AccessModel.from_json(json.loads(_read(args.baseline, "baseline")))
+        except ValueError as exc:
             raise CommandFailed(f"--baseline {args.baseline}: {exc}") from None
-        moved = access.compare(before_model, after_model)
-    else:
-        moved = access.compare(access.build(was), after_model, access.changed(was, now))
+    verdict = access.review(preview, _state(args, preview, required=baseline is None), baseline)
     if args.save_model:
-        Path(args.save_model).write_text(json.dumps(after_model.to_json(), indent=1) + "\n")
-    render = {"markdown": access.render_markdown, "json": access.render_json, "text": access.render_text}
-    _echo(render[args.format](moved))
-    if args.fail_on == "new-access":
-        return EXIT_NEW_ACCESS if access.new_access(moved) else 0
-    return EXIT_CHANGES if moved else 0
+        Path(args.save_model).write_text(json.dumps(verdict.after.to_json(), indent=1) + "\n")
+    render: dict[str, Callable[..., str]] = {"markdown": access.render_markdown, "json": access.render_json,
+                                             "text": access.render_text}
+    _echo(render[args.format](verdict.changes, unseen=verdict.unseen))
+    if args.fail_on == "new-access" and verdict.new_access:
+        return EXIT_NEW_ACCESS
+    return EXIT_CHANGES if verdict.changes and args.detailed_exitcode else 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:

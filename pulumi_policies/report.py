@@ -13,6 +13,7 @@ import functools
 import json
 import re
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from .access import Change
 from .models import Marker, field_flag
 from .models.annotations import alternatives, is_model, matches, union_tag
 from .models.canonical import aligned, canonical
+from .preview import Preview, Record, read_preview
 from .registry import ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, item_label, item_spec
 
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
@@ -128,9 +130,8 @@ def _keyed_item_changes(name: str, models: list[type[BaseModel]], old: list[Any]
     return [change] if change.added or change.removed or change.changed else []
 
 
-def _user_inputs(state: dict[str, Any] | None) -> dict[str, Any]:
-    inputs = (state or {}).get("inputs") or {}
-    return {k: v for k, v in inputs.items() if not k.startswith("__") and k not in IGNORED}
+def _user_inputs(record: Record | None) -> dict[str, Any]:
+    return {k: v for k, v in (record.inputs if record else {}).items() if k not in IGNORED}
 
 
 def _same(model: type[BaseModel] | None, name: str, old: dict[str, Any], new: dict[str, Any], op: str) -> bool:
@@ -145,30 +146,30 @@ def _same(model: type[BaseModel] | None, name: str, old: dict[str, Any], new: di
 
 def preview_errors(preview: dict[str, Any]) -> list[str]:
     """The error diagnostics of a preview: a preview that has any did not get to show every change."""
-    return [str(d.get("message", "")).strip() for d in preview.get("diagnostics") or []
-            if isinstance(d, dict) and d.get("severity") == "error"]
+    return read_preview(preview, check=False).errors
 
 
-def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
-    """The policy changes of one preview, in the order of its steps; replacements counted once."""
+def build_report(preview: Preview | dict[str, Any]) -> list[PolicyChange]:
+    """The policy changes of one preview (read by ``preview.py``), in the order of its steps; replacements counted
+    once."""
+    if not isinstance(preview, Preview):
+        preview = read_preview(preview, check=False)
     changes: dict[str, PolicyChange] = {}
-    steps = [s for s in preview.get("steps") or [] if OPS.get(s.get("op", ""))]
+    steps = [s for s in preview.steps if OPS.get(s.op)]
     # A replacement comes as several steps of one URN; the one with both states tells the change (with
     # delete_before_replace its first step, delete-replaced, has no new state).
-    replacing = {s.get("urn") for s in steps if s.get("op") == "replace"}
+    replacing = {s.urn for s in steps if s.op == "replace"}
     for step in steps:
-        op = OPS[step["op"]]
+        op = OPS[step.op]
         if op is None:  # never: the steps kept are those with an op
             continue
-        urn = step.get("urn", "")
-        if urn in changes or (urn in replacing and step["op"] != "replace"):
+        urn = step.urn
+        if urn in changes or (urn in replacing and step.op != "replace"):
             continue
-        parts = urn.split("::", 3)  # urn:pulumi:<stack>::<project>::<parent types$>type::<name>
-        type_ = parts[2].rsplit("$", 1)[-1] if len(parts) == 4 else ""  # a component's child: "parent$type"
-        if not type_.startswith(TYPE_PREFIX):
+        if not step.type.startswith(TYPE_PREFIX):
             continue
-        kind, resource = type_.removeprefix(TYPE_PREFIX), parts[3]
-        old, new = _user_inputs(step.get("oldState")), _user_inputs(step.get("newState"))
+        kind, resource = step.type.removeprefix(TYPE_PREFIX), step.name
+        old, new = _user_inputs(step.old), _user_inputs(step.new)
         if op == "delete":
             new = {}
         if op == "create":
@@ -181,20 +182,19 @@ def build_report(preview: dict[str, Any]) -> list[PolicyChange]:
                 changes[urn] = PolicyChange(op, kind, resource, resource, fields=[(ITEMS, None, UNKNOWN)])
                 continue
             olds = _items_by_key(old)
-            before = step.get("oldState") or {}
-            if before.get("initErrors") and op != "create":
+            if step.old is not None and step.old.init_errors and op != "create":
                 # a step that failed half-way recorded what it did in the outputs, not in the inputs: compare
                 # with what the server holds, as the provider does
-                olds = {k: canonical(spec.args_model, v) for k, v in _items_by_key(before.get("outputs") or {}).items()}
+                olds = {k: canonical(spec.args_model, v) for k, v in _items_by_key(step.old.outputs).items()}
             for key in [*news, *(k for k in olds if k not in news)]:
                 item_op = "create" if key not in olds else "delete" if key not in news else \
                     "replace" if op == "replace" else "update"  # a set moved to another connection: all of it
                 change = _policy_change(item_op, spec.kind, item_label(resource, key), olds.get(key) or {},
-                                        news.get(key) or {}, list(step.get("replaceReasons") or []))
+                                        news.get(key) or {}, list(step.replace_reasons))
                 if change.fields or change.items or item_op != "update":
                     changes[f"{urn}[{key}]"] = change
             continue
-        changes[urn] = _policy_change(op, kind, resource, old, new, list(step.get("replaceReasons") or []))
+        changes[urn] = _policy_change(op, kind, resource, old, new, list(step.replace_reasons))
     return list(changes.values())
 
 
@@ -240,13 +240,14 @@ def _cell(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
 
 
-_PARTIAL = ("Access computed from the changed policies alone; the stack's other policies (a Deny, an order) are "
-            "read with --run or --state FILE, and by `pulumi-policies access`.")
+_NO_STATE = ("Access changes not computed: a preview alone does not show the stack's other policies (a Deny, an "
+             "order). Pass --state FILE (`pulumi stack export --show-secrets > FILE`), or --run, or run in the project.")
 
 
-def render_markdown(changes: list[PolicyChange], moved: list[Change] | None = None, whole: bool = True) -> str:
-    """The policy changes, then who gains or loses access by them (``access.py``)."""
-    access_part = "" if moved is None else "\n" + access.render_markdown(moved) + ("" if whole else f"\n_{_PARTIAL}_\n")
+def render_markdown(changes: list[PolicyChange], moved: list[Change] | None = None,
+                    unseen: Sequence[access.Unseen] = ()) -> str:
+    """The policy changes, then who gains or loses access by them (``access/``: the same verdict as `access`)."""
+    access_part = "\n" + (access.render_markdown(moved, unseen=unseen) if moved is not None else f"_{_NO_STATE}_\n")
     if not changes:
         return "### Policy changes\n\nNo policy changes.\n" + access_part
     counts = {op: sum(c.op == op for c in changes) for op in _VERB}
@@ -268,8 +269,9 @@ def render_markdown(changes: list[PolicyChange], moved: list[Change] | None = No
     return "\n".join(lines) + access_part
 
 
-def render_text(changes: list[PolicyChange], moved: list[Change] | None = None, whole: bool = True) -> str:
-    access_part = "" if moved is None else "\n" + access.render_text(moved) + ("" if whole else f"({_PARTIAL})\n")
+def render_text(changes: list[PolicyChange], moved: list[Change] | None = None,
+                unseen: Sequence[access.Unseen] = ()) -> str:
+    access_part = "\n" + (access.render_text(moved, unseen=unseen) if moved is not None else f"{_NO_STATE}\n")
     if not changes:
         return "No policy changes.\n" + access_part
     lines: list[str] = []

@@ -39,6 +39,7 @@ from .gate import Gate, at_least, gate_steps
 from .model import (
     ACCESS_FIELDS,
     KNOWN_AFTER_APPLY,
+    NOT_SHOWN,
     ORDER_KIND,
     PRINCIPAL_KINDS,
     RESOURCE,
@@ -47,11 +48,15 @@ from .model import (
     Deny,
     Principal,
     Reach,
+    Unseen,
     build,
+    member_ids,
 )
 from .render import render_json, render_markdown, render_text, summary
+from .review import Review, review
 
-__all__ = ["ACCESS_FIELDS", "CHANGES", "KNOWN_AFTER_APPLY", "NEW_ACCESS", "ORDER_KIND", "PRINCIPAL_KINDS", "RESOURCE",
-           "Access", "AccessModel", "Change", "Deny", "Gate", "Principal", "Reach", "Resources", "at_least", "build",
-           "changed", "compare", "declared", "gate_steps", "new_access", "render_json", "render_markdown",
-           "render_text", "resources_of_preview", "resources_of_state", "summary"]
+__all__ = ["ACCESS_FIELDS", "CHANGES", "KNOWN_AFTER_APPLY", "NEW_ACCESS", "NOT_SHOWN", "ORDER_KIND", "PRINCIPAL_KINDS",
+           "RESOURCE", "Access", "AccessModel", "Change", "Deny", "Gate", "Principal", "Reach", "Resources", "Review", "Unseen",
+           "at_least", "build", "changed", "compare", "declared", "gate_steps", "member_ids", "new_access",
+           "render_json", "render_markdown", "render_text", "resources_of_preview", "resources_of_state", "review",
+           "summary"]

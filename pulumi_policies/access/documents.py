@@ -1,4 +1,4 @@
-"""Where the declared policies come from: the stack's state and a preview."""
+"""Where the declared policies come from: the stack's state and a preview, as ``preview.py`` reads them."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..declared import DeclaredPolicy, policies_of
-from ..engine_state import parse_urn, user_props
+from ..engine_state import parse_urn
+from ..preview import Preview, State, read_preview, read_state
 from ..registry import SPECS, TYPE_PREFIX, set_kinds
 from .model import ORDER_KIND
 
-# -- where the declared policies come from: the stack's state and a preview ------------------------------------
 Resources = dict[str, tuple[str, dict[str, Any]]]  # urn -> (type, inputs with the ids the outputs add)
 _FROM_OUTPUTS = ("policy_id", "policy_ids", "policy_names", "enabled")  # what a record learns at apply
+_POSITIONAL = ("policy_ids", "policy_names")  # outputs that follow the positions of the `policies` input
 
 
 def _ours(type_: str) -> bool:
@@ -20,51 +21,51 @@ def _ours(type_: str) -> bool:
     return type_.startswith(TYPE_PREFIX) and type_.removeprefix(TYPE_PREFIX) in {*SPECS, *set_kinds(), ORDER_KIND}
 
 
-def _props(inputs: Any, outputs: Any) -> dict[str, Any]:
-    props = user_props(inputs if isinstance(inputs, dict) else {})
+def _props(inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any]:
+    props = dict(inputs)
     for key in _FROM_OUTPUTS:
-        if isinstance(outputs, dict) and key in outputs and key not in props:
+        if key in outputs and key not in props:
             props[key] = outputs[key]
     return props
 
 
-def resources_of_state(exported: Mapping[str, Any]) -> Resources:
+def resources_of_state(state: State | Mapping[str, Any]) -> Resources:
     """The policies of a stack's state (``pulumi stack export``), by URN."""
-    deployment = exported.get("deployment", exported)
-    out: Resources = {}
-    for r in deployment.get("resources") or []:
-        type_ = str(r.get("type", ""))
-        if _ours(type_) and not r.get("delete"):
-            out[str(r.get("urn"))] = (type_, _props(r.get("inputs"), r.get("outputs")))
-    return out
+    if not isinstance(state, State):
+        state = read_state(state, check=False)
+    return {urn: (r.type, _props(r.inputs, r.outputs)) for urn, r in state.resources.items() if _ours(r.type)}
 
 
-def resources_of_preview(preview: Mapping[str, Any], state: Resources | None) -> tuple[Resources, Resources]:
+def resources_of_preview(preview: Preview | Mapping[str, Any], state: Resources | None) -> tuple[Resources, Resources]:
     """(before, after) of a ``pulumi preview --json``: the state (when given; else what the preview's steps
     recorded), and the same with the preview's steps applied. A server-computed field the program does not declare
-    (``consumer``) keeps its recorded value: no change, as the provider's diff sees it."""
+    (``consumer``) keeps its recorded value: no change, as the provider's diff sees it. A policy keeps its id through
+    an update (ids never change on update); an order's positional outputs are kept only while its list is the same:
+    one position is never filled from another list."""
+    if not isinstance(preview, Preview):
+        preview = read_preview(preview, check=False)
     before: Resources = dict(state) if state is not None else {}
     if state is None:
-        for step in preview.get("steps") or []:
-            old = step.get("oldState") or {}
-            if old.get("inputs") is not None and _ours(str(old.get("type", ""))):
-                before[str(step.get("urn"))] = (str(old["type"]), _props(old.get("inputs"), old.get("outputs")))
+        for step in preview.steps:
+            if step.old is not None and _ours(step.old.type):
+                before[step.urn] = (step.old.type, _props(step.old.inputs, step.old.outputs))
     after = dict(before)
-    for step in preview.get("steps") or []:
-        urn, op, new = str(step.get("urn")), step.get("op"), step.get("newState") or {}
-        if op in ("delete", "discard"):
-            after.pop(urn, None)
-        elif new.get("inputs") is not None and _ours(str(new.get("type", ""))) and op not in ("read", "same"):
-            props = _props(new.get("inputs"), None)
-            recorded = before.get(urn, ("", {}))[1]
-            for key in ("consumer", *_FROM_OUTPUTS):
-                if key not in props and key in recorded and op not in ("replace", "create-replacement"):
-                    props[key] = recorded[key]
-            after[urn] = (str(new["type"]), props)
+    for step in preview.steps:
+        if step.op in ("delete", "discard"):
+            after.pop(step.urn, None)
+        elif step.new is not None and _ours(step.new.type) and step.op not in ("read", "same"):
+            props = dict(step.new.inputs)
+            recorded = before.get(step.urn, ("", {}))[1]
+            if step.op not in ("replace", "create-replacement"):
+                for key in ("consumer", *_FROM_OUTPUTS):
+                    if key in _POSITIONAL and props.get("policies") != recorded.get("policies"):
+                        continue
+                    if key not in props and key in recorded:
+                        props[key] = recorded[key]
+            after[step.urn] = (step.new.type, props)
     return before, after
 
 
 def declared(resources: Resources) -> list[DeclaredPolicy]:
     """The declared policies of these resources (each policy of a set on its own)."""
     return [p for urn, (type_, props) in resources.items() for p in policies_of(type_, parse_urn(urn).name, props)]
-

@@ -10,11 +10,12 @@ from typing import Any
 
 from ..models.canonical import python_keys
 from ..models.condition import Condition
+from ..preview import SECRET
 from ..registry import UNKNOWN
 
 
 def _known(value: Any) -> bool:
-    return value is not None and value != UNKNOWN
+    return value is not None and value != UNKNOWN and value != SECRET
 
 
 def _get(data: Any, name: str) -> Any:
@@ -82,7 +83,9 @@ _STEP_ORDER = ("approval", "justification", "itsm", "im", "ip", "time", "denied_
 _STEP_TEXT: dict[str, Callable[[Any], str]] = {
     "approval": _approval_text,
     "justification": lambda v: "justification" + (f" matching {v['regex']}" if v.get("regex") else ""),
-    "itsm": lambda v: f"ITSM ticket ({v.get('connection') or 'connection not set'})",
+    "itsm": lambda v: f"ITSM ticket ({v.get('connection') or 'connection not set'}, "
+                      + (", ".join(json.loads(c)["ticket_type"] or "?" for c in v["criteria"]) if v.get("criteria")
+                         else "any ticket") + ")",
     "im": lambda v: "IM" + (" (auto-approval on)" if v.get("auto_approval") else ""),
     "ip": lambda v: "only from " + ", ".join(v),
     "time": _time_text,
@@ -94,7 +97,7 @@ _STEP_TEXT: dict[str, Callable[[Any], str]] = {
 def _condition(props: Mapping[str, Any]) -> Any:
     """The condition under Python names; None when there is none, UNKNOWN when it is not known yet."""
     value = props.get("condition")
-    if value == UNKNOWN:
+    if value in (UNKNOWN, SECRET):
         return UNKNOWN
     if isinstance(value, str):
         try:
@@ -121,13 +124,36 @@ def _networks(text: str) -> list[str]:
     return sorted(set(out))
 
 
-def gate_steps(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The gate of a policy: its condition's and its settings' steps (see ``Gate``)."""
+def _seen(value: Any) -> bool:
+    """Is every part of `value` visible: nothing in it known only after apply, nothing a secret the document hides?"""
+    if isinstance(value, Mapping):
+        return all(_seen(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_seen(v) for v in value)
+    return bool(value != UNKNOWN and value != SECRET)
+
+
+CONDITION_KEYS = ("approval", "ip_address", "time_of_access")  # what the model reads of a condition
+SETTINGS_TYPES = ("JUSTIFICATION", "ITSM", "IM")
+
+
+def gate_steps(props: Mapping[str, Any], unseen: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The gate of a policy: its condition's and its settings' steps (see ``Gate``). A step the preview or state does
+    not show whole (unknown until apply, a secret), or a condition key or settings type not modelled, is no step:
+    each is added to `unseen` as (field, how it was read)."""
+    notes: list[tuple[str, str]] = unseen if unseen is not None else []
     steps: dict[str, Any] = {}
     condition = _condition(props) or {}
-    if condition == UNKNOWN:
-        condition = {}  # not known yet: no step known (the widest access)
+    if condition in (UNKNOWN, SECRET):
+        notes.append(("condition", "no condition step"))
+        condition = {}
+    for key in condition:
+        if key not in CONDITION_KEYS and _get(condition, key) is not None:
+            notes.append((f"condition.{key}", "a condition key not modelled: no step"))
     approval = _get(condition, "approval") or {}
+    if not _seen(approval):
+        notes.append(("condition.approval", "no approval step"))
+        approval = {}
     approvers_of = _get(approval, "approvers") or {}
     approvers = [f"{kind} {value}" for kind, key in (("tag", "tags"), ("user", "user_ids"), ("channel", "channel_ids"),
                                                      ("slack channel", "slack_app_channels"))
@@ -141,9 +167,14 @@ def gate_steps(props: Mapping[str, Any]) -> dict[str, Any]:
                              "manager": (_get(manager, "condition") or "Any") if required else None,
                              "valid_for_minutes": _minutes(approval)}
     ip = _get(condition, "ip_address")
-    if isinstance(ip, str) and ip.strip():
+    if not _seen(ip):
+        notes.append(("condition.ip_address", "no IP step"))
+    elif isinstance(ip, str) and ip.strip():
         steps["ip"] = _networks(ip)
     window = _get(condition, "time_of_access") or {}
+    if not _seen(window):
+        notes.append(("condition.time_of_access", "no time-window step"))
+        window = {}
     date, days = _get(window, "date_schedule"), _get(window, "days_schedule")
     time: dict[str, Any] = {}
     if isinstance(date, Mapping):
@@ -155,17 +186,46 @@ def gate_steps(props: Mapping[str, Any]) -> dict[str, Any]:
     if time:
         steps["time"] = time
     settings = props.get("settings")
+    if settings is not None and not isinstance(settings, list):
+        notes.append(("settings", "no settings step"))
     for setting in settings if isinstance(settings, list) else ():
-        if not isinstance(setting, Mapping):
-            continue
         kind = _get(setting, "settings_type")
+        if not isinstance(setting, Mapping) or kind not in SETTINGS_TYPES:
+            notes.append((f"settings.{kind if isinstance(kind, str) and _seen(kind) else '?'}",
+                          "a settings type not modelled or not shown: no step"))
+            continue
         if kind == "JUSTIFICATION" and _get(setting, "is_justification_required") is not False:
-            steps["justification"] = {"regex": _get(setting, "justification_regex")}
+            regex = _get(setting, "justification_regex")
+            if not _seen(_get(setting, "is_justification_required")):
+                notes.append(("settings.JUSTIFICATION", "not required"))
+                continue
+            if not _seen(regex):
+                notes.append(("settings.JUSTIFICATION.justification_regex", "any justification"))
+                regex = None
+            steps["justification"] = {"regex": regex or None}
         elif kind == "ITSM" and _get(setting, "is_itsm_enabled") is not False:
-            steps["itsm"] = {"connection": _get(setting, "connection_id")}
+            if not _seen(setting):
+                notes.append(("settings.ITSM", "no ITSM step"))
+                continue
+            criteria = _get(setting, "itsm_filter_criteria") or []
+            steps["itsm"] = {"connection": _get(setting, "connection_id"),
+                             "connection_type": _get(setting, "connection_type"),
+                             "comment": _get(setting, "is_comment_required") is True,
+                             "criteria": sorted({json.dumps(_criterion(c), sort_keys=True)
+                                                 for c in criteria})}
         elif kind == "IM":
-            steps["im"] = {"auto_approval": _get(setting, "is_auto_approval_enabled") is True}
+            auto = _get(setting, "is_auto_approval_enabled")
+            if not _seen(auto):
+                notes.append(("settings.IM.is_auto_approval_enabled", "auto-approval on"))
+            steps["im"] = {"auto_approval": auto is True or not _seen(auto)}
     return steps
+
+
+def _criterion(c: Any) -> Any:
+    """An ITSM filter criterion under one spelling (the program may use the wire's camelCase)."""
+    if not isinstance(c, Mapping):
+        return c
+    return {"ticket_type": _get(c, "supported_ticket_type"), "filter": _get(c, "filter") or {}}
 
 
 def _within(inner: list[str], outer: list[str]) -> bool:
@@ -178,10 +238,16 @@ def _within(inner: list[str], outer: list[str]) -> bool:
         return set(inner) <= set(outer)
 
 
+_MANAGER_STRICTNESS = {"All": 2, "Any": 1, "Manager": 1}  # All: every manager approves; Any/Manager: one does
+
+
 def _approval_at_least(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Fewer or the same approvers, manager approval kept (or made All), valid no longer. Time to approve is not
+    strength (a request waits longer, it is not harder to grant)."""
     if not set(a["approvers"]) <= set(b["approvers"]):  # more people who can approve: weaker
         return False
-    if b.get("manager") and a.get("manager") not in (b["manager"], "All"):
+    if b.get("manager") and (not a.get("manager") or a["manager"] != b["manager"] and
+                             _MANAGER_STRICTNESS.get(a["manager"], 0) <= _MANAGER_STRICTNESS.get(b["manager"], 0)):
         return False
     if b.get("valid_for_minutes") is not None and (a.get("valid_for_minutes") is None
                                                    or a["valid_for_minutes"] > b["valid_for_minutes"]):
@@ -189,11 +255,28 @@ def _approval_at_least(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return True
 
 
-# Is step value a at least as strict as b? (Each is only called with the step on both sides.)
+def _justification_at_least(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """A regex is only shown at least as strict when it is the same one (any other might accept more), or when the
+    old step had none (any justification)."""
+    return not b.get("regex") or a.get("regex") == b["regex"]
+
+
+def _itsm_at_least(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The same connection, a comment still required if it was, and tickets that qualify only if they did: no
+    filter criteria accept every ticket; otherwise a's criteria (each a ticket type and its filter) among b's."""
+    if (a.get("connection"), a.get("connection_type")) != (b.get("connection"), b.get("connection_type")):
+        return False
+    if b.get("comment") and not a.get("comment"):
+        return False
+    return not b.get("criteria") or (bool(a.get("criteria")) and set(a["criteria"]) <= set(b["criteria"]))
+
+
+# Is step value a at least as strict as b? (Each is only called with the step on both sides.) Whatever is not shown
+# here to be at least as strict is weaker.
 _STEP_AT_LEAST: dict[str, Callable[[Any, Any], bool]] = {
     "approval": _approval_at_least,
-    "justification": lambda a, b: True,
-    "itsm": lambda a, b: True,
+    "justification": _justification_at_least,
+    "itsm": _itsm_at_least,
     "im": lambda a, b: b["auto_approval"] or not a["auto_approval"],
     "ip": _within,
     "time": lambda a, b: a == b,  # a window that moves is not known to be narrower: not at least as strict

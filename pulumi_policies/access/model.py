@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..declared import DeclaredPolicy
+from ..preview import SECRET
 from ..registry import SPECS, UNKNOWN
-from .gate import Gate, _known, gate_steps
+from .gate import Gate, _known, _seen, gate_steps
 
 ORDER_KIND = "ProfilePolicyOrder"
 KNOWN_AFTER_APPLY = "(known after apply)"
+NOT_SHOWN = "(secret)"  # a member the preview shows as "[secret]"
 # The member kinds of a policy (models/resource_manager.py Members) and the principal kind each holds.
 PRINCIPAL_KINDS = {"users": "user", "tags": "tag", "service_identities": "service_identity", "tokens": "token",
                    "ai_identities": "ai_identity"}
@@ -31,11 +33,14 @@ RESOURCE = "@resource"  # the selector key of a policy's `resource`
 @dataclass(frozen=True)
 class Principal:
     kind: str         # user | tag | service_identity | token | ai_identity
-    name: str         # as the program names it
+    name: str         # the member's id where one is given (or learned for its name), else its name
     connection: str = ""  # the named connection ("" the default one)
+    given: str = field(default="", compare=False)  # the name the program gave with an id ("" none, or the same)
 
     def to_json(self) -> dict[str, str]:
         out = {"kind": self.kind, "name": self.name}
+        if self.given and self.given != self.name:
+            out["given_name"] = self.given
         if self.connection:
             out["connection"] = self.connection
         return out
@@ -46,7 +51,8 @@ class Principal:
 
     def text(self) -> str:
         on = f" on connection `{self.connection}`" if self.connection else ""
-        return f"{self.kind.replace('_', ' ')} `{self.name}`{on}"
+        named = f" (given as `{self.given}`)" if self.given and self.given != self.name else ""
+        return f"{self.kind.replace('_', ' ')} `{self.name}`{named}{on}"
 
 
 Selector = tuple[tuple[str, frozenset[str]], ...]  # sorted by key: every key must match one of its values
@@ -64,6 +70,13 @@ def _disjoint(a: Selector, b: Selector) -> bool:
     return any(key in other and not (values & other[key]) for key, values in a)
 
 
+def _same_consumer(a: str | None, b: str | None) -> bool:
+    """``consumer`` is the server's (a COMPUTED field, "resourcemanager" on every documented server): compared only
+    when both sides declare it, as the provider's diff compares it, so that a refresh writing it into the recorded
+    inputs changes no reach."""
+    return a is None or b is None or a == b
+
+
 @dataclass(frozen=True)
 class Reach:
     profile: str | None = None       # the profile of a profile policy
@@ -75,12 +88,12 @@ class Reach:
     def covers(self, other: Reach) -> bool:
         """Is everything `other` reaches reached by this?"""
         return (self.profile == other.profile and self.access_level == other.access_level
-                and self.consumer == other.consumer and _selects_within(other.selector, self.selector)
+                and _same_consumer(self.consumer, other.consumer) and _selects_within(other.selector, self.selector)
                 and all(e in other.excepts or _disjoint(other.selector, e) for e in self.excepts))
 
     def overlaps(self, other: Reach) -> bool:
         return (self.profile == other.profile and self.access_level == other.access_level
-                and self.consumer == other.consumer and not _disjoint(self.selector, other.selector))
+                and _same_consumer(self.consumer, other.consumer) and not _disjoint(self.selector, other.selector))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -118,18 +131,45 @@ class Reach:
         return ", ".join(parts)
 
 
-def _reach(props: Mapping[str, Any]) -> Reach:
+def _reach(props: Mapping[str, Any], deny: bool, unseen: list[tuple[str, str]]) -> Reach | None:
+    """The reach of a policy. For an Allow, a value not seen (unknown, secret) is the widest it could be; for a Deny,
+    one not seen makes the Deny take nothing (None). An empty list of values for a label key matches any value
+    for an Allow (the API and the server take it; nothing documents it as matching nothing) and nothing for a Deny."""
     selector: dict[str, frozenset[str]] = {}
     labels = props.get("resource_labels")
+    if labels is not None and not isinstance(labels, Mapping):
+        unseen.append(("resource_labels", "no Deny" if deny else "every resource"))
+        if deny:
+            return None
     for key, values in (labels.items() if isinstance(labels, Mapping) else ()):
-        if isinstance(values, list) and all(_known(v) for v in values):  # unknown values: no constraint known
+        if not isinstance(values, list) or not _seen(values) or not _seen(key):
+            unseen.append((f"resource_labels.{key if _seen(key) else '?'}", "no Deny" if deny else "any value"))
+            if deny:
+                return None
+        elif not values:
+            unseen.append((f"resource_labels.{key}", "[]: matches nothing, no Deny" if deny else "[]: any value"))
+            if deny:
+                return None
+        else:
             selector[str(key)] = frozenset(str(v) for v in values)
-    if isinstance(props.get("resource"), str) and _known(props["resource"]):
-        selector[RESOURCE] = frozenset([props["resource"]])
-    profile = props.get("profile_id")
-    level, consumer = (str(v) if _known(v := props.get(k)) else None for k in ("access_level", "consumer"))
-    return Reach(str(profile) if profile is not None else None, tuple(sorted(selector.items())), level, consumer)
-
+    resource = props.get("resource")
+    if resource is not None and not _seen(resource):
+        unseen.append(("resource", "no Deny" if deny else "any resource"))
+        if deny:
+            return None
+    elif isinstance(resource, str):
+        selector[RESOURCE] = frozenset([resource])
+    parts: dict[str, str | None] = {}
+    for key in ("profile_id", "access_level", "consumer"):
+        value = props.get(key)
+        if value is not None and not _seen(value):
+            unseen.append((key, "no Deny" if deny else f"{KNOWN_AFTER_APPLY}: a reach not held before"
+                           if key != "consumer" else "the server's"))
+            if deny:
+                return None
+            value = None if key == "consumer" else KNOWN_AFTER_APPLY
+        parts[key] = str(value) if value is not None else None
+    return Reach(parts["profile_id"], tuple(sorted(selector.items())), parts["access_level"], parts["consumer"])
 
 
 # -- the model ------------------------------------------------------------------------------------------------
@@ -158,6 +198,7 @@ class AccessModel:
     accesses: list[Access] = field(default_factory=list)
     denies: list[Deny] = field(default_factory=list)
     orders: dict[tuple[str, str], str] = field(default_factory=dict)  # (connection, profile) -> its order's name
+    unseen: list[Unseen] = field(default_factory=list)  # the values not seen, and how they were read
 
     def by_principal(self) -> dict[Principal, list[Access]]:
         out: dict[Principal, list[Access]] = defaultdict(list)
@@ -174,12 +215,30 @@ class AccessModel:
         if not isinstance(data, Mapping) or data.get("version") != 1 or not isinstance(data.get("access"), list):
             raise ValueError("not an access model: expected {\"version\": 1, \"access\": [...]}, as "
                              "`pulumi-policies access --save-model FILE` writes it")
-        return cls([Access(Principal(**a["principal"]), Reach.from_json(a["reach"]), Gate.of(a.get("gate") or {}),
+        def principal(p: Mapping[str, Any]) -> Principal:
+            return Principal(p["kind"], p["name"], p.get("connection", ""), p.get("given_name", ""))
+        return cls([Access(principal(a["principal"]), Reach.from_json(a["reach"]), Gate.of(a.get("gate") or {}),
                            tuple(a.get("via") or ())) for a in data["access"]])
 
 
 def _access_order(a: Access) -> tuple[Any, ...]:
     return (a.principal.sort_key(), json.dumps(a.reach.to_json(), sort_keys=True), a.via)
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """A value the review could not see (unknown until apply, a secret, not modelled) and how it read it."""
+
+    policy: str   # the Pulumi resource name (``<set>[<key>]`` for an item of a set)
+    field: str
+    reading: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"policy": self.policy, "field": self.field, "read_as": self.reading}
+
+
+Rank = tuple[float, float]  # the first and last position a policy may hold in its profile's order (0 first)
+UNORDERED: Rank = (math.inf, math.inf)
 
 
 @dataclass(frozen=True)
@@ -189,20 +248,21 @@ class _Grant:
     gate: Gate
     via: str
     deny: bool
-    rank: float  # priority within an ordered profile (0 first); inf: unordered, or not listed
+    rank: Rank  # within an ordered profile; (inf, inf): unordered
 
 
-def _members(policy: DeclaredPolicy) -> list[tuple[str, dict[str, Any] | str]]:
+def _members(policy: DeclaredPolicy) -> list[tuple[str, Mapping[str, Any] | str]]:
+    """(principal kind, member) of a policy; a member or list not seen is UNKNOWN, or SECRET for a secret."""
     members = policy.get("members", {})
-    if members == UNKNOWN or not isinstance(members, Mapping):
-        return [(kind, UNKNOWN) for kind in PRINCIPAL_KINDS.values()] if members == UNKNOWN else []
-    out: list[tuple[str, dict[str, Any] | str]] = []
+    if not isinstance(members, Mapping):
+        return [(kind, members) for kind in PRINCIPAL_KINDS.values()] if not _seen(members) else []
+    out: list[tuple[str, Mapping[str, Any] | str]] = []
     for key, kind in PRINCIPAL_KINDS.items():
         listed = members.get(key)
-        if listed == UNKNOWN:
-            out.append((kind, UNKNOWN))
+        if listed is not None and not isinstance(listed, list):
+            out.append((kind, SECRET if listed == SECRET else UNKNOWN))
         for m in listed if isinstance(listed, list) else ():
-            out.append((kind, m if isinstance(m, Mapping) else UNKNOWN))  # type: ignore[arg-type]
+            out.append((kind, m if isinstance(m, Mapping) else SECRET if m == SECRET else UNKNOWN))
     return out
 
 
@@ -211,74 +271,160 @@ def _is_access_policy(policy: DeclaredPolicy) -> bool:
     return spec is not None and spec.grants_access
 
 
-def _orders(policies: Iterable[DeclaredPolicy]) -> dict[tuple[str, str], tuple[str, list[set[str]]]]:
-    """(connection, profile) -> (the ProfilePolicyOrder's name, the policies it ranks first, in order: each as the
-    names and ids it is known by)."""
-    out: dict[tuple[str, str], tuple[str, list[set[str]]]] = {}
+@dataclass
+class _Order:
+    name: str
+    positions: list[set[str]]  # each position as the names and ids it is known by (empty: not seen)
+    unseen_from: float         # the first position not seen (inf: every one seen)
+
+    def rank(self, known_as: set[str]) -> Rank:
+        at = next((float(i) for i, names in enumerate(self.positions) if names & known_as), None)
+        if at is not None:
+            return (at, at)
+        return (min(self.unseen_from, float(len(self.positions))), math.inf)  # not listed, or at a position not seen
+
+
+ANY_PROFILE = "*"  # an order whose profile is not seen: it may order any profile
+
+
+def _orders(policies: Iterable[DeclaredPolicy], unseen: list[Unseen]) -> dict[tuple[str, str], _Order]:
+    """(connection, profile) -> its ProfilePolicyOrder. A position not seen (an id known only after apply) is never
+    filled from another list: the policies that could hold it may rank anywhere from there on."""
+    out: dict[tuple[str, str], _Order] = {}
     for p in policies:
-        if p.kind != ORDER_KIND or p.get("enabled") is False or not _known(p.get("profile_id")):
+        if p.kind != ORDER_KIND or p.get("enabled") is False:
             continue
-        listed = p.get("policies") if isinstance(p.get("policies"), list) else []
+        profile = p.get("profile_id")
+        if not _seen(profile):
+            unseen.append(Unseen(p.name, "profile_id", "may order any profile, its positions not seen"))
+        if not _seen(p.get("enabled")):
+            unseen.append(Unseen(p.name, "enabled", "on, its positions as seen"))
+        listed = p.get("policies")
+        if not isinstance(listed, list):
+            unseen.append(Unseen(p.name, "policies", "every position not seen"))
+            listed = []
+            first_unseen = 0.0
+        else:
+            first_unseen = next((float(i) for i, v in enumerate(listed) if not _seen(v)), math.inf)
+            if first_unseen != math.inf:
+                unseen.append(Unseen(p.name, f"policies[{int(first_unseen)}]",
+                                     f"not seen: the policies it could be rank anywhere from position "
+                                     f"{int(first_unseen)} on"))
         ids = p.get("policy_ids") if isinstance(p.get("policy_ids"), list) else []
         names = p.get("policy_names") if isinstance(p.get("policy_names"), list) else []
-        out[(str(p.get("connection") or ""), str(p.get("profile_id")))] = (p.name, [
-            {str(v) for v in (item, *(x[i] for x in (ids, names) if len(x) == len(listed))) if _known(v)}
-            for i, item in enumerate(listed)])
+        positions = [{str(v) for v in (item, *(x[i] for x in (ids, names) if len(x) == len(listed))) if _known(v)}
+                     if _seen(item) else set() for i, item in enumerate(listed)]
+        if not _seen(profile):
+            positions, first_unseen = [], 0.0
+        key = (str(p.get("connection") or ""), str(profile) if _seen(profile) else ANY_PROFILE)
+        out[key] = _Order(p.name, positions, first_unseen)
     return out
 
 
-def build(policies: Iterable[DeclaredPolicy]) -> AccessModel:
-    """The access model of these declared policies (and policy orders)."""
+def _ids_of(policies: Iterable[DeclaredPolicy]) -> dict[tuple[str, str, str], set[str]]:
+    """(connection, principal kind, name) -> the ids records give that name with."""
+    out: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for p in policies:
+        if _is_access_policy(p):
+            for kind, m in _members(p):
+                if isinstance(m, Mapping) and _known(m.get("id")) and _known(m.get("name")):
+                    out[(str(p.get("connection") or ""), kind, str(m["name"]))].add(str(m["id"]))
+    return out
+
+
+def member_ids(*sides: Iterable[DeclaredPolicy]) -> dict[tuple[str, str, str], set[str]]:
+    """The ids members are given with, by name, across models (so that a member named in one and given with its id
+    in the other is one principal): pass it to ``build`` for each."""
+    out: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for side in sides:
+        for key, ids in _ids_of(side).items():
+            out[key] |= ids
+    return out
+
+
+def _principal(kind: str, m: Mapping[str, Any] | str, connection: str,
+               ids: Mapping[tuple[str, str, str], set[str]]) -> Principal:
+    """A member given with an id is that id's member, whatever name comes with it; one given by name alone is the
+    member of the one id its name is given with elsewhere, if there is exactly one."""
+    if not isinstance(m, Mapping):
+        return Principal(kind, NOT_SHOWN if m == SECRET else KNOWN_AFTER_APPLY, connection)
+    ident, given = m.get("id"), m.get("name")
+    if ident is not None and not _seen(ident) or ident is None and not _seen(given):
+        return Principal(kind, NOT_SHOWN if SECRET in (ident, given) else KNOWN_AFTER_APPLY, connection)
+    if ident is not None:
+        return Principal(kind, str(ident), connection, str(given) if _seen(given) and given is not None else "")
+    learned = ids.get((connection, kind, str(given)), set())
+    if len(learned) == 1:
+        return Principal(kind, next(iter(learned)), connection, str(given))
+    return Principal(kind, str(given), connection)
+
+
+def build(policies: Iterable[DeclaredPolicy], ids: Mapping[tuple[str, str, str], set[str]] | None = None
+          ) -> AccessModel:
+    """The access model of these declared policies (and policy orders). Every value not seen is read as the widest
+    access for an Allow and as no Deny, no gate step, or no place in an order (``AccessModel.unseen`` lists them)."""
     policies = list(policies)
-    orders = _orders(policies)
+    unseen: list[Unseen] = []
+    orders = _orders(policies, unseen)
     access_policies = [p for p in policies if _is_access_policy(p)]
-    names: dict[tuple[str, str, str], str] = {}  # (connection, kind, id) -> name, from any record giving both
-    for p in access_policies:
-        for kind, m in _members(p):
-            if isinstance(m, Mapping) and _known(m.get("id")) and _known(m.get("name")):
-                names[(str(p.get("connection") or ""), kind, str(m["id"]))] = str(m["name"])
+    ids = ids if ids is not None else _ids_of(access_policies)
     grants: dict[Principal, list[_Grant]] = defaultdict(list)
     for p in access_policies:
-        if p.get("is_active", True) is False or p.get("is_draft", False) is True:
-            continue
+        notes: list[tuple[str, str]] = []
+        access_type = p.get("access_type")
+        if not _seen(access_type):
+            notes.append(("access_type", "Allow"))
+        deny = access_type == "Deny"
+        live = True
+        for key, off in (("is_active", False), ("is_draft", True)):
+            value = p.get(key)
+            if value is not None and not _seen(value):
+                notes.append((key, "no Deny" if deny else ("active" if key == "is_active" else "not a draft")))
+                live = live and not deny
+            elif value is off:
+                live = False
         connection = str(p.get("connection") or "")
-        reach, steps = _reach(p.props), gate_steps(p.props)
-        deny = p.get("access_type") == "Deny"
-        rank = math.inf
-        ranked = orders.get((connection, str(p.get("profile_id")))) if reach.profile is not None else None
-        if ranked is not None:
-            order = ranked[1]
-            known_as = {str(v) for v in (p.get("name"), p.get("policy_id")) if _known(v)}
-            rank = next((float(i) for i, names in enumerate(order) if names & known_as), math.inf)
+        reach = _reach(p.props, deny, notes) if live else None
+        gate_notes: list[tuple[str, str]] = []
+        steps = gate_steps(p.props, gate_notes)
+        if deny and gate_notes:
+            notes += [(f, "no Deny") for f, _ in gate_notes]
+            reach = None
+        else:
+            notes += gate_notes
+        unseen += [Unseen(p.name, f, r) for f, r in notes]
+        if reach is None:
+            continue
+        rank = UNORDERED
+        order = orders.get((connection, str(reach.profile))) or orders.get((connection, ANY_PROFILE)) \
+            if reach.profile is not None else None
+        if order is not None:
+            rank = order.rank({str(v) for v in (p.get("name"), p.get("policy_id")) if _known(v)})
         for kind, m in _members(p):
-            if m == UNKNOWN:
-                name = KNOWN_AFTER_APPLY
-            else:
-                assert isinstance(m, Mapping)
-                ident, given = m.get("id"), m.get("name")
-                name = str(given) if _known(given) else names.get((connection, kind, str(ident)), str(ident)) \
-                    if _known(ident) else KNOWN_AFTER_APPLY
-            principal = Principal(kind, name, connection)
+            principal = _principal(kind, m, connection, ids)
+            if principal.name in (KNOWN_AFTER_APPLY, NOT_SHOWN):
+                unseen.append(Unseen(p.name, f"members ({kind})", "no Deny" if deny else
+                                     f"a principal `{principal.name}` who gains it"))
             grants[principal].append(_Grant(principal, reach, Gate.of(steps), p.name, deny, rank))
-    model = AccessModel(orders={key: name for key, (name, _) in orders.items()})
+    model = AccessModel(orders={key: o.name for key, o in orders.items()}, unseen=unseen)
     for principal, held in grants.items():
-        _evaluate(principal, held, model, ordered={k[1] for k in orders if k[0] == principal.connection})
+        _evaluate(principal, held, model)
     return model
 
 
-def _evaluate(principal: Principal, held: list[_Grant], model: AccessModel, ordered: set[str]) -> None:
+def _evaluate(principal: Principal, held: list[_Grant], model: AccessModel) -> None:
     allows = [g for g in held if not g.deny]
     denies = [g for g in held if g.deny]
     model.denies += [Deny(principal, d.reach, d.via, bool(d.gate.steps)) for d in denies]
     paths: dict[tuple[Reach, Gate], list[str]] = {}
     for a in allows:
-        in_order = a.reach.profile in ordered
-        if in_order and any(o.rank < a.rank and o.reach.covers(a.reach) for o in allows):
-            continue  # a higher-priority Allow of this reach decides: this one is never reached
+        in_order = a.rank != UNORDERED
+        if in_order and any(o.rank[1] < a.rank[0] and o.reach.covers(a.reach) for o in allows):
+            continue  # an Allow of this reach certainly ahead of it decides: this one is never reached
         reach, gate, blocked = a.reach, a.gate, False
         for d in denies:
-            if (in_order and not d.rank < a.rank) or not d.reach.overlaps(reach):
-                continue
+            if (in_order and not d.rank[1] < a.rank[0]) or not d.reach.overlaps(reach):
+                continue  # in an order, only a Deny certainly ahead takes anything
             if d.gate.steps:
                 gate = gate.with_denial({"via": d.via, "when": d.gate.text()})
             elif d.reach.covers(reach):
@@ -290,4 +436,3 @@ def _evaluate(principal: Principal, held: list[_Grant], model: AccessModel, orde
         if not blocked:
             paths.setdefault((reach, gate), []).append(a.via)
     model.accesses += [Access(principal, reach, gate, tuple(sorted(set(via)))) for (reach, gate), via in paths.items()]
-

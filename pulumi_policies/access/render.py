@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 
 from .compare import CHANGES, Change, new_access
 from .gate import Gate
-from .model import Principal
+from .model import Principal, Unseen
 
 # -- reports --------------------------------------------------------------------------------------------------
 _HEADINGS = {"gains": "gains", "weaker-approval": "weaker approval", "loses": "loses",
@@ -25,7 +26,20 @@ def summary(changes: list[Change]) -> str:
     return head + "; ".join(parts) + "."
 
 
-def render_markdown(changes: list[Change], title: str = "### Access changes") -> str:
+def _unseen_lines(unseen: Sequence[Unseen]) -> list[str]:
+    """Each value the review could not see and how it read it (docs/access-review.md lists every reading)."""
+    if not unseen:
+        return []
+    lines = ["", "**Not seen**, so read as the widest access (unknown until apply, a secret, or not modelled):"]
+    seen: set[tuple[str, str, str]] = set()
+    for u in unseen:
+        if (u.policy, u.field, u.reading) not in seen:
+            seen.add((u.policy, u.field, u.reading))
+            lines.append(f"- `{u.policy}` {u.field}: read as {u.reading}")
+    return lines
+
+
+def render_markdown(changes: list[Change], title: str = "### Access changes", unseen: Sequence[Unseen] = ()) -> str:
     lines = [title, "", summary(changes)]
     grouped: dict[Principal, list[Change]] = defaultdict(list)
     for c in changes:
@@ -36,6 +50,7 @@ def render_markdown(changes: list[Change], title: str = "### Access changes") ->
         for c in sorted(grouped[principal], key=lambda c: CHANGES.index(c.change)):
             lines.append(f"- **{_HEADINGS[c.change]}** {c.reach.text()}: {_gates_text(c)} "
                          f"(via {', '.join(f'`{v}`' for v in c.via)})")
+    lines += _unseen_lines(unseen)
     return "\n".join(lines) + "\n"
 
 
@@ -49,13 +64,14 @@ def _gates_text(c: Change) -> str:
     return f"{show(c.before)} -> {show(c.after)}"
 
 
-def render_text(changes: list[Change]) -> str:
-    text = render_markdown(changes, title="Access changes:")
+def render_text(changes: list[Change], unseen: Sequence[Unseen] = ()) -> str:
+    text = render_markdown(changes, title="Access changes:", unseen=unseen)
     return text.replace("**", "").replace("`", "")
 
 
-def render_json(changes: list[Change]) -> str:
+def render_json(changes: list[Change], unseen: Sequence[Unseen] = ()) -> str:
     counts = {c: sum(x.change == c for x in changes) for c in CHANGES}
+    unique = list({json.dumps(u.to_json(), sort_keys=True): u.to_json() for u in unseen}.values())
     return json.dumps({"version": 1, "new_access": new_access(changes), "summary": counts,
-                       "changes": [c.to_json() for c in changes]}, indent=2) + "\n"
+                       "changes": [c.to_json() for c in changes], "unseen": unique}, indent=2) + "\n"
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from pulumi_policies import access
 from pulumi_policies.declared import policies_of
-from pulumi_policies.providers import UNKNOWN
+from pulumi_policies.preview import SECRET
+from pulumi_policies.registry import UNKNOWN
 
 APPROVAL = {"approval": {"approvers": {"tags": ["sre-leads"]}, "manager_approval": {"condition": "All",
                                                                                   "required": True}}}
@@ -149,3 +152,115 @@ def test_sets_unknown_members_and_the_saved_model():
     assert document["changes"][1] == {"principal": {"kind": "user", "name": "alice"}, "change": "gains",
                                       "reach": {"resource_labels": {}}, "via": ["estate[a]"],
                                       "approval": {"before": [], "after": [{}]}}
+
+
+# -- fail closed (issue 31): every value not seen is read as the widest access -------------------------------------
+def verdict(before, after):
+    b = [p for kind, name, props in before for p in policies_of(kind, name, props)]
+    a = [p for kind, name, props in after for p in policies_of(kind, name, props)]
+    ids = access.member_ids(b, a)
+    after_model = access.build(a, ids)
+    return access.compare(access.build(b, ids), after_model, access.changed(b, a)), after_model.unseen
+
+
+def test_a_deny_not_seen_takes_nothing_and_an_allow_not_seen_grants_widest():
+    allow = rp("read", users=["alice", "bob"])
+    deny = rp("no-bob", users=["bob"], access_type="Deny")
+    for hidden in ({"is_active": UNKNOWN}, {"is_draft": SECRET}, {"condition": UNKNOWN}, {"access_type": UNKNOWN},
+                   {"resource_labels": {"env": [UNKNOWN]}}, {"settings": [{"settings_type": "GEO"}]}):
+        found, unseen = verdict([allow, deny], [allow, rp("no-bob", users=["bob"], **{"access_type": "Deny", **hidden})])
+        assert [(c.principal.name, c.change, c.via) for c in found] == [("bob", "gains", ["no-bob"])], hidden
+        assert unseen and all(u.policy == "no-bob" for u in unseen)
+    # an Allow whose gate is not seen has none; whose members are secret gives a principal nobody can name
+    gated = rp("read", users=["alice"], condition=APPROVAL)
+    found, unseen = verdict([gated], [rp("read", users=["alice"], condition=UNKNOWN)])
+    assert [c.change for c in found] == ["weaker-approval"] and unseen[0].field == "condition"
+    found, unseen = verdict([rp("read", users=["bob"])], [rp("read", members=SECRET)])
+    assert ("(secret)", "gains") in [(c.principal.name, c.change) for c in found]
+    assert "a principal `(secret)` who gains it" in access.render_markdown(found, unseen=unseen)
+    # an empty list of values for a key: any value for an Allow (never "matches nothing")
+    [held] = model(rp("read", users=["a"], resource_labels={"team": []})).accesses
+    assert held.reach.selector == ()
+
+
+def test_an_order_position_not_seen_is_never_filled_from_the_old_list():
+    gated = pp("gated", users=["a"], condition=APPROVAL, policy_id="id-gated")
+    open_ = pp("open", users=["a"], policy_id="id-open")
+    before = ("ProfilePolicyOrder", "order", {"profile_id": "prof-eng", "policies": ["id-gated", "id-open"],
+                                              "policy_ids": ["id-gated", "id-open"]})
+    # open is moved first and touched: its id is not seen at preview; the old ids are not read into the new list
+    after = ("ProfilePolicyOrder", "order", {"profile_id": "prof-eng", "policies": [UNKNOWN, "id-gated"]})
+    found, unseen = verdict([gated, open_, before], [gated, open_, after])
+    assert [(c.change, c.principal.name) for c in found] == [("weaker-approval", "a")]
+    assert any(u.field == "policies[0]" for u in unseen)
+
+
+def test_every_gate_step_has_an_order_and_what_is_not_shown_stricter_is_weaker():
+    def step(**settings):
+        return pp("p", users=["a"], settings=[settings])
+    regex = step(settings_type="JUSTIFICATION", justification_regex="^CHG[0-9]{7}$")
+    itsm = step(settings_type="ITSM", connection_id="snow-prod", connection_type="servicenow",
+                itsm_filter_criteria=[{"supported_ticket_type": "change", "filter": {"state": "approved"}}])
+    cases = [
+        (regex, step(settings_type="JUSTIFICATION", justification_regex=".*"), "weaker-approval"),
+        (regex, step(settings_type="JUSTIFICATION"), "weaker-approval"),
+        (step(settings_type="JUSTIFICATION"), regex, "stronger-approval"),
+        (itsm, step(settings_type="ITSM", connection_id="snow-sandbox", connection_type="servicenow",
+                    itsm_filter_criteria=[{"supported_ticket_type": "change", "filter": {"state": "approved"}}]),
+         "weaker-approval"),
+        (itsm, step(settings_type="ITSM", connection_id="snow-prod", connection_type="servicenow"), "weaker-approval"),
+        (step(settings_type="IM", connection_id="pd", connection_type="pagerduty"),
+         step(settings_type="IM", connection_id="pd", connection_type="pagerduty", is_auto_approval_enabled=True),
+         "weaker-approval"),
+        (pp("p", users=["a"], condition={"approval": {"approvers": {"tags": ["l"]}, "valid_for": 30}}),
+         pp("p", users=["a"], condition={"approval": {"approvers": {"tags": ["l"]}, "valid_for": 30,
+                                                      "time_to_approve": 5}}), None),
+    ]
+    for before, after, expected in cases:
+        assert [c.change for c in access.compare(model(before), model(after))] == ([expected] if expected else []), \
+            (before, after)
+
+
+def test_no_noise_a_member_by_id_consumer_and_reach_already_held():
+    # a member given with an id is that id's member, whatever name comes with it
+    before = rp("read", users=["alice"])
+    mallory = ("ResourcePolicy", "x", {**before[2], "name": "x", "members": {"users": [{"name": "bob", "id": "u-mal"}]}})
+    found, _ = verdict([before], [before, mallory])
+    assert [(c.principal.to_json(), c.change, c.via) for c in found] == [
+        ({"kind": "user", "name": "u-mal", "given_name": "bob"}, "gains", ["x"])]
+    # the server's consumer written into the state by a refresh, and a new Allow for what alice already holds
+    refreshed = rp("read", users=["alice"], consumer="resourcemanager")
+    assert verdict([refreshed], [refreshed, rp("again", users=["alice"])])[0] == []
+    # a name given in one model and with its id in the other is one principal
+    assert verdict([rp("read", users=["alice"])],
+                   [rp("read", members={"users": [{"name": "alice", "id": "u-1"}]})])[0] == []
+
+
+def test_inputs_are_checked_before_anything_is_read():
+    from pulumi_policies.preview import InputRejected, check_pair, parse, read_preview, read_state
+
+    stack_step = {"op": "same", "urn": "urn:pulumi:prod::proj::pulumi:pulumi:Stack::proj-prod",
+                  "type": "pulumi:pulumi:Stack"}
+    state = {"version": 3, "deployment": {"resources": [{"urn": stack_step["urn"], "type": "pulumi:pulumi:Stack"}]}}
+    preview = {"steps": [stack_step], "changeSummary": {"same": 1}}
+    for bad, what, said in (("", "preview", "is empty"), ('{"steps": [', "preview", "truncated")):
+        with pytest.raises(InputRejected, match=said):
+            parse(bad, what, "x.json")
+    with pytest.raises(InputRejected, match="is a stack's state .* pass it with --state"):
+        read_preview(state)
+    with pytest.raises(InputRejected, match="is a preview .* not a stack's state"):
+        read_state(preview)
+    with pytest.raises(InputRejected, match="no steps"):
+        read_preview({})
+    other = json.loads(json.dumps(state).replace("prod", "dev"))
+    with pytest.raises(InputRejected, match="the state is of proj/dev, the preview of proj/prod"):
+        check_pair(read_preview(preview), read_state(other))
+    with pytest.raises(InputRejected, match="the preview is of stack 'prod', not 'staging'"):
+        check_pair(read_preview(preview), None, "org/staging")
+    # a secret the state export shows (--show-secrets) is read; one it hides is the placeholder
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+    shown = {"urn": "urn:pulumi:prod::proj::t::n", "type": "t",
+             "inputs": {"members": {**secret, "plaintext": json.dumps({"users": [{"name": "alice"}]})},
+                        "name": {**secret, "ciphertext": "xx"}}}
+    record = read_state({"version": 3, "deployment": {"resources": [shown]}}).resources[shown["urn"]]
+    assert record.inputs == {"members": {"users": [{"name": "alice"}]}, "name": "[secret]"}
