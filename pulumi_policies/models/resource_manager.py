@@ -148,17 +148,20 @@ class PolicyFields(StrictModel):
     # Any name that is not blank: what Britive's own Terraform provider checks (StringIsNotWhiteSpace); a server
     # with a stricter rule says so in its answer, which the error passes on.
     name: str = Field(min_length=1, description="Unique within its scope; a rename is in place.")
-    description: str = ""
-    is_active: bool | None = Field(None, alias="isActive", json_schema_extra=server_default(True))
-    is_draft: bool | None = Field(None, alias="isDraft", json_schema_extra=server_default(False))
+    # Not access: carried where the program leaves it out (the server's value is kept, never reset).
+    description: str = Field("", json_schema_extra=COMPUTED)
+    # Access: left out means the documented default, as Britive's Terraform provider declares them (is_active
+    # Default true, is_draft Default false, access_type Default "Allow": britive/resources/resourcemanager/
+    # resource_resource_manager_resource_policy.go 61-90 at v2.3.6), so a policy switched off by hand is drift.
+    is_active: bool = Field(True, alias="isActive")
+    is_draft: bool = Field(False, alias="isDraft")
     is_read_only: bool | None = Field(None, alias="isReadOnly", json_schema_extra=server_default(False))
     # A JSON string (what the Terraform provider's users hold) is read as the object it holds.
     condition: Annotated[Condition, BeforeValidator(_parse_json_object)] = Field(
         default_factory=Condition, json_schema_extra=CARRY_UNKNOWN)
     resource: str | None = None
     access_level: str | None = Field(None, alias="accessLevel")
-    access_type: Literal["Allow", "Deny"] | None = Field(None, alias="accessType",
-                                                        json_schema_extra=server_default("Allow"))
+    access_type: Literal["Allow", "Deny"] = Field("Allow", alias="accessType")
     consumer: str | None = Field(None, json_schema_extra=COMPUTED)
     # A settings type a server holds that this model does not know is kept on write, never refused when read.
     settings: list[Setting] = Field(default_factory=list, json_schema_extra=marked(UNORDERED, ITEMS, CARRY_UNKNOWN))

@@ -40,6 +40,7 @@ from ..engine_state import user_props
 from ..errors import PulumiPoliciesError
 from ..models import Marker, camel_to_snake, field_flag, fields_with, python_names
 from ..models.canonical import EMPTY, aligned, canonical, python_path, unknown_parts, with_unknown
+from . import claims
 from .specs import CONNECTION, Remote, ResourceSpec
 
 IMPORT_ID = "import_id"
@@ -82,31 +83,64 @@ class PolicyProvider(ResourceProvider):
     def _flag(self, name: str, flag: Marker) -> bool:
         return field_flag(self.spec.args_model, name, flag)
 
-    def _body(self, inputs: dict[str, Any], olds: dict[str, Any] | None = None, *, fresh: bool = False) -> dict[str, Any]:
-        """The request body for these inputs: every writable field, cleared ones sent empty.
+    def _value(self, name: str, inputs: dict[str, Any]) -> Any:
+        """What the program means for field `name`: its value, or the field's default where it left it out."""
+        if name in inputs:
+            return inputs[name]
+        default = self.spec.args_model.model_fields[name].get_default(call_default_factory=True)
+        return default.model_dump(mode="json") if hasattr(default, "model_dump") else default
 
-        Computed fields go only when declared; on a full replace (PUT) undeclared computed fields
-        carry the server's current value so that the replace does not reset them.
-        """
+    def _wire(self, body: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        """`body` (Python names) under the wire's names, values as the model dumps them."""
+        if not self.spec.wire_by_alias:
+            return body
         model = self.spec.args_model
-        body: dict[str, Any] = {}
-        for name in self._fields:
-            if name in self.spec.scope_fields:
-                continue
-            if name in inputs:
-                value = inputs[name]
-            elif self._flag(name, Marker.COMPUTED):
-                if not (self.spec.full_replace and olds and olds.get(name) is not None):
-                    continue
-                value = olds[name]
-            else:
-                default = model.model_fields[name].get_default(call_default_factory=True)
-                value = default.model_dump(mode="json") if hasattr(default, "model_dump") else default
-            body[name] = value
-        if self.spec.wire_by_alias:
-            validated = model.model_validate({**body, **{f: inputs[f] for f in self.spec.scope_fields}})
-            body = validated.model_dump(mode="json", by_alias=True, include=set(body))
-        return self._carry_unknown(body, olds or {}) if fresh else body
+        validated = model.model_validate({**body, **{f: inputs[f] for f in self.spec.scope_fields}})
+        return validated.model_dump(mode="json", by_alias=True, include=set(body))
+
+    def _create_body(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A create's body: every declared field, and the default of each managed field left out (the object is
+        new: there is nothing on the server to keep). Carried fields (COMPUTED) go only when declared."""
+        body = {name: self._value(name, inputs) for name in self._fields
+                if name not in self.spec.scope_fields and (name in inputs or not self._flag(name, Marker.COMPUTED))}
+        return self._wire(body, inputs)
+
+    def _update_body(self, inputs: dict[str, Any], changed: list[str], fresh: dict[str, Any] | None) -> dict[str, Any]:
+        """An update's body: the fields the preview showed changing (`changed`), the natural key the API requires
+        with them, and nothing else: a value the program did not declare, or that this version does not model, is
+        never replaced by a default (docs/resources.md, "What is managed, defaulted and carried").
+
+        `fresh`: the object as the server holds it now (the record, wire names), read just before this write where
+        the write replaces a whole value: a PUT replaces the object, so everything not changing is sent as the server
+        holds it now, unmodelled keys included; a PATCH of members, settings or a condition replaces that field
+        whole, so what the server holds in it beyond the models goes back with it (CARRY_UNKNOWN)."""
+        names = [*self.spec.natural_key, *changed]
+        body = self._wire({n: self._value(n, inputs) for n in dict.fromkeys(names)
+                           if n not in self.spec.scope_fields}, inputs)
+        if fresh is None:
+            return body
+        if self.spec.full_replace:
+            read_only = {self._wire_name(n) for n in fields_with(self.spec.record_model, Marker.READ_ONLY)}
+            return {**{k: v for k, v in fresh.items() if k not in read_only}, **body}
+        return self._carry_unknown(body, python_names(self.spec.record_model, fresh))
+
+    def _wire_name(self, name: str) -> str:
+        field = self.spec.record_model.model_fields[name]
+        return field.alias or name if self.spec.wire_by_alias else name
+
+    def changed_fields(self, olds: dict[str, Any], news: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """What the preview shows: the fields whose change replaces the object, and the fields that change in place.
+
+        Managed fields (every field but the COMPUTED ones) mean their default when left out, so a hand edit of them
+        is a change; a carried (COMPUTED) field is compared only where the program declares it."""
+        replaces = [f for f in self._fields if self._flag(f, Marker.REPLACE) and news.get(f) != olds.get(f)]
+        if news.get(CONNECTION) != olds.get(CONNECTION):
+            replaces.append(CONNECTION)  # another server: the object is made there and deleted here
+        compared = [f for f in self._fields if f not in replaces and (f in news or not self._flag(f, Marker.COMPUTED))]
+        unknown = [f for f in compared if _contains_unknown(news.get(f))]
+        want = canonical(self.spec.args_model, news, only=compared)
+        have = canonical(self.spec.args_model, aligned(self.spec.args_model, news, olds), only=compared)
+        return replaces, [f for f in compared if f in unknown or want.get(f) != have.get(f)]
 
     def _unknown_parts(self, current: dict[str, Any]) -> dict[str, Any]:
         """What the server holds, in its CARRY_UNKNOWN fields, that the models do not describe (a member kind, a
@@ -157,7 +191,10 @@ class PolicyProvider(ResourceProvider):
             failures += self.check_connection(connection)
         try:
             validated = self.spec.args_model.model_validate(inputs)
-            checked = canonical(self.spec.args_model, validated.model_dump(mode="json", exclude_unset=True))
+            declared = validated.model_dump(mode="json", exclude_unset=True)
+            checked = canonical(self.spec.args_model, declared)
+            # A carried field declared empty ("" to clear a description) is declared: kept, so it is compared and sent.
+            checked.update({n: declared[n] for n in declared if n not in checked and self._flag(n, Marker.COMPUTED)})
         except ValidationError as exc:
             checked = canonical(self.spec.args_model, inputs)
             for error in exc.errors():
@@ -177,6 +214,7 @@ class PolicyProvider(ResourceProvider):
             checked[IMPORT_ID] = import_id
         if connection is not None:
             checked[CONNECTION] = connection
+        claims.declare(self.spec, checked, import_id)
         return CheckResult(checked, failures)
 
     def check_connection(self, connection: Any, kind: str | None = None) -> list[CheckFailure]:
@@ -196,14 +234,7 @@ class PolicyProvider(ResourceProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         news = _user_props(news)
         olds = _user_props(olds)
-        replaces = [f for f in self._fields if self._flag(f, Marker.REPLACE) and news.get(f) != olds.get(f)]
-        if news.get(CONNECTION) != olds.get(CONNECTION):
-            replaces.append(CONNECTION)  # another server: the object is made there and deleted here
-        compared = [f for f in self._fields if f not in replaces and (f in news or not self._flag(f, Marker.COMPUTED))]
-        unknown = [f for f in compared if _contains_unknown(news.get(f))]
-        want = canonical(self.spec.args_model, news, only=compared)
-        have = canonical(self.spec.args_model, aligned(self.spec.args_model, news, olds), only=compared)
-        changed = [f for f in compared if f in unknown or want.get(f) != have.get(f)]
+        replaces, changed = self.changed_fields(olds, news)
         if set(replaces) - {CONNECTION} and news.get(IMPORT_ID) and self._names_current(news[IMPORT_ID], olds, news, id_):
             # The engine re-checks a replacement without its old inputs, so its create would see import_id and
             # adopt the very object the replacement then deletes. Say so at preview, before anything is done.
@@ -241,6 +272,8 @@ class PolicyProvider(ResourceProvider):
                 record = self._made_earlier(remote, scope, inputs) or self._journalled_create(remote, scope, inputs)
         except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
+        if import_id:
+            claims.claim(self.spec, scope, record["id"])  # held here now: the resource it moved from leaves it
         return CreateResult(self.spec.pulumi_id(scope, record["id"]), self.outputs(record, scope))
 
     def _create(self, remote: Remote, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -250,7 +283,7 @@ class PolicyProvider(ResourceProvider):
         (a 5xx, a lost answer): the object is looked up by natural key first and adopted if the lost
         attempt landed, so a create is never duplicated.
         """
-        body = self._body(inputs)
+        body = self._create_body(inputs)
         policy = remote.client.retry
         ambiguous = False
         for attempt in range(policy.max_retries + 1):
@@ -311,8 +344,11 @@ class PolicyProvider(ResourceProvider):
         said = (f"{exc.method} {exc.url} answered HTTP {exc.status}: {exc.server_message.rstrip('.')}"
                 if isinstance(exc, APIStatusError) else exc.message.rstrip("."))
         return ConflictError(
-            f"{said}. {self.spec.describe(inputs)} already exists (id {found['id']!r}); adopt it "
-            f"with import_id={found['id']!r} or choose another {key}.",
+            f"{said}. {self.spec.describe(inputs)} already exists (id {found['id']!r}). If this stack holds it under "
+            "another resource name (a rename), say so and nothing is re-created: "
+            "opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name=\"<old resource name>\")]). If it moves here "
+            f"from another resource or a set, or is not yet managed, adopt it with import_id={found['id']!r} (a "
+            f"resource removed in the same update leaves it on the server). Otherwise choose another {key}.",
             method=exc.method, url=exc.url, status=getattr(exc, "status", 409), body=getattr(exc, "body", None),
             server_message=getattr(exc, "server_message", ""))
 
@@ -327,7 +363,7 @@ class PolicyProvider(ResourceProvider):
                 f"which the program declares otherwise; these fields identify a {self.spec.kind} and cannot be "
                 "changed in place. Declare the values the object has, or remove import_id to create a new one.")
         if diff.changes:
-            record = self._update(remote, record["id"], current, inputs, current_is_fresh=True)
+            record = self._update(remote, record["id"], current, inputs, fresh=record)
         return record
 
     def _to_adopt(self, remote: Remote, import_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -390,37 +426,43 @@ class PolicyProvider(ResourceProvider):
         return UpdateResult(self.outputs(record, scope))
 
     def _update(self, remote: Remote, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any], *,
-                current_is_fresh: bool = False) -> dict[str, Any]:
-        """Send the declared fields. `olds`: the object's outputs, as last read unless `current_is_fresh`.
+                fresh: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send what the preview showed changing. `olds`: the object's outputs as the preview compared them (the
+        state), or as just read when `fresh` (the record they were read from) is given.
 
-        Read first (one GET) when what the server holds now decides the body: a PUT replaces every field, so the
-        undeclared ones the server keeps (run state, activation) are sent as they are now, not as the state last
-        saw them; and a server that has shown keys our models do not know (member kinds such as ``tokens``)
-        gets them back as it holds them now. Other updates are one PATCH.
-        """
-        read_first = self.spec.full_replace or bool(self._unknown_parts(olds))
-        if read_first and not current_is_fresh:
-            record = remote.retrieve(remote_id)
-            if record is None:
+        Read first (one GET) when the write replaces a whole value (``_update_body``): a PUT, or a PATCH of a field
+        a server may hold more of than the models know. What changed is still what the preview showed: a value
+        edited on the server since the last refresh, and not declared otherwise, stays as the server holds it."""
+        _, changed = self.changed_fields(olds, inputs)
+        whole = self.spec.full_replace or any(self._flag(f, Marker.CARRY_UNKNOWN) for f in changed)
+        if changed and whole and fresh is None:
+            fresh = remote.retrieve(remote_id)
+            if fresh is None:
                 raise PolicyProviderError(
                     f"{self.spec.describe(inputs)}: update failed: {remote_id!r} no longer exists on the server "
                     "(deleted outside Pulumi). Run `pulumi refresh` to drop it from the state; the next "
                     "`pulumi up` creates it again.")
-            olds = self.outputs(record, self.spec.scope_of(olds))
-        body = self._body(inputs, olds, fresh=read_first or current_is_fresh)
+        base = self.outputs(fresh, self.spec.scope_of(olds)) if fresh is not None else olds
+        base = {k: v for k, v in base.items() if k not in (*self.spec.scope_fields, CONNECTION)}
+        if not changed:
+            return {**base, "id": remote_id}
+        body = self._update_body(inputs, changed, fresh if whole else None)
         record = remote.update(remote_id, body)
         if record is not None:
             return record
         # 204, no body: the object is what it was with the body applied (server-set fields as last read).
         sent = python_names(self.spec.record_model, {**body, "id": remote_id})  # outputs are Python names
-        return {**{k: v for k, v in olds.items() if k not in (*self.spec.scope_fields, CONNECTION)}, **sent}
+        return {**base, **sent}
 
     # -- delete ------------------------------------------------------------------------------------
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         props = _user_props(props)
         try:
             parsed, remote_id = self.spec.parse_id(id_)
-            self.spec.remote({**self.spec.scope_of(props), **parsed}).delete(remote_id)  # a 404 is success: it is gone either way
+            scope = {**self.spec.scope_of(props), **parsed}
+            if claims.claimed(self.spec, {**props, **scope}, remote_id):
+                return  # adopted by another resource of this update (a rename, a move): it stays, held by that one
+            self.spec.remote(scope).delete(remote_id)  # a 404 is success: it is gone either way
         except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(props, "delete", exc) from None
 

@@ -162,8 +162,10 @@ def _behaviour(model: type[BaseModel], name: str) -> str:
         said.append("changing it **replaces** the object")
     if field_flag(model, name, Marker.SERVER_DEFAULT) or field_flag(model, name, Marker.COMPUTED):
         default = field_marker(model, name, Marker.SERVER_DEFAULT)
-        said.append("server default" + (f" `{json.dumps(default)}`" if default is not None else "") +
-                    ": compared only when declared")
+        said.append("**carried**" + (f" (server default `{json.dumps(default)}`)" if default is not None else "") +
+                    ": compared and sent only when declared; left out, the server's value is kept")
+    elif isinstance(model.model_fields[name].default, bool | str) and model.model_fields[name].default != "":
+        said.append(f"left out means `{json.dumps(model.model_fields[name].default)}`: a hand edit is drift")
     if field_flag(model, name, Marker.RUN_STATE):
         said.append("run state the server keeps")
     if field_flag(model, name, Marker.UNORDERED):

@@ -87,10 +87,16 @@ def test_a_settings_type_the_provider_does_not_know_survives_an_update(profiled)
     stored = api.rm.get(path).json()
     assert stored["description"] == "v2"
     assert [{k: s[k] for k in geo} for s in stored["settings"] if s["settingsType"] == "GEO"] == [geo]
-    # revoked by hand after the state recorded it: the next update reads fresh and does not restore it
+    # An update sends only what changed: a description leaves the settings alone (no read, no settings sent).
+    profiled.admin.clear_requests()
+    RP.update(made.id, read.outs, checked(RP, {**inputs, "description": "v3"}, inputs))
+    assert profiled.admin.requests()["counts"] == {"PATCH /api/resource-manager/policies/{ref}": 1}
+    assert "GEO" in [s["settingsType"] for s in api.rm.get(path).json()["settings"]]
+    # revoked by hand after the state recorded it: a settings update reads fresh and does not restore it
     api.rm.patch(path, json={"settings": [s for s in stored["settings"] if s["settingsType"] != "GEO"]})
     profiled.admin.clear_requests()
-    RP.update(made.id, read.outs, checked(RP, {**inputs, "description": "v3"}, inputs))  # the state still has GEO
+    RP.update(made.id, read.outs, checked(RP, {**inputs, "settings": [
+        {"settings_type": "JUSTIFICATION", "justification_regex": "^CHG"}]}, inputs))  # the state still has GEO
     assert profiled.admin.requests()["counts"] == {"GET /api/resource-manager/policies/{ref}": 1,
                                                    "PATCH /api/resource-manager/policies/{ref}": 1}
     assert [s["settingsType"] for s in api.rm.get(path).json()["settings"]] == ["JUSTIFICATION"]

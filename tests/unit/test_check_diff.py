@@ -22,7 +22,8 @@ def test_valid_inputs_pass_and_come_back_snake_case_and_canonical():
                                                                         "serviceIdentities": [{"id": "s1"}]},
                            "resourceLabels": {"env": ["prod", "dev"]}, "condition": '{"ipAddress": "10.0.0.0/8"}'})
     assert result.failures == []
-    assert result.inputs == {"name": "db", "is_active": True, "condition": {"ip_address": "10.0.0.0/8"},
+    # is_active True is its default: absent and default are one value, left out of the inputs
+    assert result.inputs == {"name": "db", "condition": {"ip_address": "10.0.0.0/8"},
                              "members": {"users": [{"name": "al"}, {"name": "bob"}], "service_identities": [{"id": "s1"}]},
                              "resource_labels": {"env": ["dev", "prod"]}}
 
@@ -97,14 +98,20 @@ def test_changes_and_replacements():
     assert CP.diff("x", olds, news).replaces == ["organization"]
 
 
-def test_removing_a_declared_field_clears_it_but_undeclared_computed_fields_are_kept():
-    olds = {"name": "n", "description": "was here", "is_active": False}
+def test_access_fields_left_out_mean_their_default_and_other_fields_are_carried():
     news = RP.check({}, {"name": "n"}).inputs
-    assert RP.diff("x", olds, news).changes is True  # description must be cleared
-    olds = {"name": "n", "is_active": False}
-    assert RP.diff("x", olds, news).changes is False  # is_active is the server's business unless declared
-    news = RP.check({}, {"name": "n", "is_active": True}).inputs
-    assert RP.diff("x", olds, news).changes is True
+    # access: left out means the documented default, so a hand edit of it is drift (Britive's Terraform provider)
+    for edited in ({"is_active": False}, {"is_draft": True}, {"access_type": "Deny"}, {"access_level": "admin"},
+                   {"members": {"users": [{"name": "mallory"}]}}, {"resource_labels": {"env": ["prod"]}},
+                   {"condition": {"ip_address": "0.0.0.0/0"}}, {"settings": [{"settings_type": "JUSTIFICATION"}]}):
+        assert RP.diff("x", {"name": "n", **edited}, news).changes is True, edited
+    # the defaults as a server echoes them are no change
+    assert RP.diff("x", {"name": "n", "is_active": True, "is_draft": False, "access_type": "Allow"}, news).changes is False
+    # not access: carried (a description, the consumer, read-only flag), compared only when declared
+    assert RP.diff("x", {"name": "n", "description": "was here", "consumer": "c", "is_read_only": True},
+                   news).changes is False
+    assert RP.diff("x", {"name": "n", "description": "was here"},
+                   RP.check({}, {"name": "n", "description": ""}).inputs).changes is True
 
 
 def test_timestamps_compare_by_instant():

@@ -122,7 +122,7 @@ def test_keys_and_settings_types_a_server_holds_beyond_the_models_are_sent_back(
     news = RP.check({}, {"name": "db", "condition": {"approval": {"time_to_approve": 45}},
                          "settings": [{"settings_type": "JUSTIFICATION"}], "members": {"users": [{"name": "bob"}]}})
     assert news.failures == []
-    body = RP._body(news.inputs, current, fresh=True)
+    body = RP._update_body(news.inputs, ["condition", "settings", "members"], held)
     assert body["condition"] == {"approval": {"timeToApprove": 45, "escalateAfter": 5}, "geoFence": ["eu"]}
     assert {"settingsType": "GEO", "regions": ["eu"], "connectionId": "g-1"} in body["settings"]
     assert body["members"]["robots"] == [{"name": "r2"}] and body["members"]["users"] == [{"id": None, "name": "bob"}]
@@ -130,7 +130,9 @@ def test_keys_and_settings_types_a_server_holds_beyond_the_models_are_sent_back(
     assert RP.diff("1", current, RP.check({}, {"name": "db", "condition": {"approval": {"timeToApprove": 30}},
                                                "settings": [{"settings_type": "JUSTIFICATION"}],
                                                "members": {"users": [{"name": "alice"}]}}).inputs).changes is False
-    assert RP._body(RP.check({}, {"name": "db"}).inputs, current, fresh=True)["condition"] == {"geoFence": ["eu"]}
+    assert RP._update_body(RP.check({}, {"name": "db"}).inputs, ["condition"], held)["condition"] == {"geoFence": ["eu"]}
+    # what did not change is not sent at all
+    assert set(RP._update_body(news.inputs, ["members"], held)) == {"name", "members"}
 
 
 def test_im_settings_and_the_new_member_kinds_are_declarable():
@@ -139,7 +141,7 @@ def test_im_settings_and_the_new_member_kinds_are_declarable():
                                          "escalation_policies": ["p2", "p1"]}],
                            "members": {"tokens": [{"name": "ci"}], "ai_identities": [{"name": "agent"}]}})
     assert result.failures == []
-    body = PP._body(result.inputs)
+    body = PP._create_body(result.inputs)
     [im] = body["settings"]
     assert {k: v for k, v in im.items() if v is not None} == {
         "settingsType": "IM", "isInherited": False, "connectionId": "pd-1", "connectionType": "pagerDuty",
