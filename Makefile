@@ -9,7 +9,7 @@ export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_PYTHON_CMD := $(PY)
 
-.PHONY: demo test bench engine postgres venv clean
+.PHONY: demo test unit lint typecheck bench engine postgres venv clean
 .DEFAULT_GOAL := demo
 
 $(VENV)/.installed: setup.py constraints.txt
@@ -40,6 +40,17 @@ PYTEST_WORKERS ?= 3
 test: engine postgres
 	$(PY) -m compileall -q pulumi_policies
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+
+# The checks that need neither the engine nor PostgreSQL (the tests marked neither `engine` nor `postgres`, see
+# tests/conftest.py); `make test` runs them too.
+lint: venv
+	$(PY) -m ruff check
+
+typecheck: venv
+	$(PY) -m mypy
+
+unit: venv
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not engine and not postgres" $(PYTEST_ARGS)
 
 bench: engine postgres
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'

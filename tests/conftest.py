@@ -34,7 +34,22 @@ LONGEST_FIRST = ["reliability/test_crash_recovery.py",  # 104 s
 ENGINE_DIRS = ["e2e", "reliability", "policypack", "bootstrap"]
 
 
+# What a test needs, read from the fixtures it uses (directly or through others, e.g. make_stack -> engine): `make
+# unit` runs the tests marked with neither, on a machine with no engine and no PostgreSQL.
+NEEDS = {"engine": "engine", "postgres": "postgres"}  # fixture -> marker
+ENGINE_ONLY_DIRS = ["bootstrap"]  # these test the engine's own parts (CLI, language host) without the fixture
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, marker in NEEDS.items():
+            if fixture in used:
+                item.add_marker(marker)
+        if Path(item.path).is_relative_to(here) and Path(item.path).relative_to(here).parts[0] in ENGINE_ONLY_DIRS:
+            item.add_marker("engine")
+
     def rank(item: pytest.Item) -> tuple[int, int]:
         here = Path(__file__).parent
         if not Path(item.path).is_relative_to(here):

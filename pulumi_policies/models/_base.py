@@ -200,7 +200,7 @@ def _lenient_type(annotation: Any) -> Any:
             return by_value[got].__name__ if got in by_value else "other"
 
         choices = [Annotated[r, Tag(m.__name__)] for m, r in records.items()]
-        return Annotated[typing.Union[(*choices, Annotated[Any, Tag("other")])], Discriminator(which)]  # noqa: UP007
+        return Annotated[typing.Union[(*choices, Annotated[Any, Tag("other")])], Discriminator(which)]
     for t in options:
         origin = typing.get_origin(t)
         if origin is list:

@@ -35,6 +35,9 @@ EXPECTED = {
 }
 
 
+pytestmark = pytest.mark.engine  # `measured` starts its own engine (stack_factory), not the fixture
+
+
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
     """One object of each kind through its life in one stack (the kinds' calls told apart by their routes)."""
