@@ -82,6 +82,9 @@ def files(n: int, directory: Path) -> tuple[Path, Path]:
         resources.append(order)
         steps.append({"op": "update", "urn": order["urn"], "oldState": order,
                       "newState": {"type": order["type"], "inputs": {**order["inputs"], "policies": listed[::-1]}}})
+    stack = {"urn": f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}", "type": "pulumi:pulumi:Stack"}
+    resources.insert(0, stack)  # every state and preview holds the stack's own resource (the CLI checks it)
+    steps.insert(0, {"op": "same", "urn": stack["urn"], "oldState": stack, "newState": stack})
     state, preview = directory / "state.json", directory / "preview.json"
     state.write_text(json.dumps({"version": 3, "deployment": {"resources": resources}}))
     preview.write_text(json.dumps({"steps": steps, "diagnostics": [], "changeSummary": {"update": len(steps)}}))
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         state, preview = files(opts.policies, Path(tmp))
         review, out = command_seconds(["access", "--format", "json", "--state", str(state), str(preview)], opts.repeat)
-        diff, _ = command_seconds(["diff", str(preview)], opts.repeat)
+        diff, _ = command_seconds(["diff", "--state", str(state), str(preview)], opts.repeat)
         started = time.perf_counter()
         before, after = access.resources_of_preview(json.loads(preview.read_text()),
                                                     access.resources_of_state(json.loads(state.read_text())))

@@ -69,7 +69,12 @@ class _Props(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         value = self._raw[self._keys[key]]
-        return python_keys(self._model, {key: value})[key] if self._model else value
+        if not self._model:
+            return value
+        try:
+            return python_keys(self._model, {key: value})[key]
+        except (AttributeError, TypeError, ValueError):  # a placeholder (unknown, "[secret]") where a model goes:
+            return value  # as given; the access model reads it as not seen
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)

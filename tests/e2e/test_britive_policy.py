@@ -137,7 +137,8 @@ def test_conditions_round_trip_on_every_server_profile_and_a_real_change_shows(s
     shown = ps.stack.pulumi("preview", "--diff").stdout
     assert "condition" in shown and "oncall" in shown and "FRIDAY" in shown, shown
     preview = ps.stack.preview_json()
-    report = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text"],
+    report = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text",
+                             "--detailed-exitcode"],
                             input=json.dumps(preview), capture_output=True, text=True)
     assert report.returncode == 2 and "UPDATE   ProfilePolicy 'db-break-glass'" in report.stdout, report.stderr
     assert "condition:" in report.stdout

@@ -116,8 +116,9 @@ def edits_show_per_policy_and_touch_nothing_else(estate: Estate, server: Any) ->
     edited_cp = f"{cps[0]['policyid']}/{cps[0]['organization']}"
     assert report(estate.ps) == {("update", f"rps[{rps[0]['name']}]"), ("delete", f"rps[{removed}]"),
                                  ("create", "rps[p-new]"), ("update", f"cps[{edited_cp}]")}
-    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text", "--run",
-                           "--cwd", str(estate.ps.stack.project_dir), "--stack", estate.ps.stack.name],
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text",
+                           "--detailed-exitcode", "--run", "--cwd", str(estate.ps.stack.project_dir),
+                           "--stack", estate.ps.stack.name],
                           capture_output=True, text=True, env=estate.ps.stack.env)
     text = proc.stdout
     assert proc.returncode == 2, proc.stderr  # changes

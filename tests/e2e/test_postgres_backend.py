@@ -75,7 +75,7 @@ def test_lifecycle_diff_export_and_policy_pack(pg_stack, server):
     ps = pg_stack
     v1 = mixed_policies(6, "v1")
     ps.declare(*v1)
-    diff = cli(ps, "diff", "--run", check=False)  # the preview, as a review report: exit 2 says "changes"
+    diff = cli(ps, "diff", "--run", "--detailed-exitcode", check=False)  # the preview, as a review report: exit 2 says "changes"
     assert diff.returncode == 2, diff.stdout + diff.stderr
     print(diff.stdout)
     ps.stack.up()

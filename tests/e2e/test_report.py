@@ -60,8 +60,12 @@ def test_report_for_create_update_replace_delete(server, make_stack, tmp_path):
     assert "gains access" not in md  # a member line says who was added, not what it does: the access part says it
     assert "members.users: + bob" in render_text(list(report.values()))
 
-    # the CLI reads the same JSON from stdin; exit code 2 means "changes"; after the fields, who gains what
-    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text"],
+    # the CLI reads the same JSON from stdin (with the stack's state, as `access` does); with --detailed-exitcode
+    # exit code 2 means "changes"; after the fields, who gains what
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(ps.stack.export()))
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text",
+                           "--detailed-exitcode", "--state", str(state)],
                           input=json.dumps(preview), capture_output=True, text=True)
     assert proc.returncode == 2 and "REPLACE  ConfigurationPolicy 'cp-2'" in proc.stdout, proc.stderr
     said = proc.stdout[proc.stdout.index("Access changes:"):]
@@ -69,7 +73,9 @@ def test_report_for_create_update_replace_delete(server, make_stack, tmp_path):
     assert "user alice\n- gains resources env in [prod, staging]" in said  # the labels widened: prod is new to her
     assert "user carol\n- weaker-approval" not in said and "user carol\n- weaker approval profile prof-eng: " \
         "ITSM ticket (c-1) -> justification matching ^CHG[0-9]+$ (via pp)" in said, said  # ITSM swapped for a reason
-    assert "changed policies alone" in said  # no state read: it says what it could not see
+    alone = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text"],
+                           input=json.dumps(preview), capture_output=True, text=True)
+    assert alone.returncode == 0 and "Access changes not computed: a preview alone" in alone.stdout  # no verdict on a part
 
     # delete
     ps.declare(*declared(["alice"], [ITSM], {"env": ["staging"]}, with_rp=False))
@@ -80,9 +86,9 @@ def test_report_for_create_update_replace_delete(server, make_stack, tmp_path):
     # at a terminal, with no preview piped in, `diff` runs the preview of the selected stack itself
     terminal, user_side = os.openpty()
     try:
-        proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "markdown", "--cwd",
-                               str(ps.stack.project_dir)], stdin=user_side, capture_output=True, text=True,
-                              env=ps.stack.env, timeout=300)
+        proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "markdown",
+                               "--detailed-exitcode", "--cwd", str(ps.stack.project_dir)], stdin=user_side,
+                              capture_output=True, text=True, env=ps.stack.env, timeout=300)
     finally:
         os.close(terminal)
         os.close(user_side)
