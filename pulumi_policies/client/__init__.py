@@ -1,6 +1,7 @@
 """httpx wire clients of the two policy APIs: HTTP, retries, timeouts and error mapping, nothing of Pulumi."""
 
-from ._base import APIClient, Redactor, RetryPolicy, checked_record, pages, retry_after, segment
+from ._base import APIClient, Redactor, checked_record, pages, segment
+from ._retry import RetryPolicy, retry_after, transient
 from .errors import (
     APIConnectionError,
     APIResponseError,
@@ -13,6 +14,7 @@ from .errors import (
     PolicyAPIError,
     RateLimitError,
     ServerError,
+    TLSError,
 )
 from .nccm import ConfigurationPolicies
 from .resource_manager import Profiles, RmPolicyCollection
@@ -20,6 +22,6 @@ from .resource_manager import Profiles, RmPolicyCollection
 __all__ = [
     "APIClient", "APIConnectionError", "APIResponseError", "APIStatusError", "AuthenticationError",
     "BadRequestError", "ConfigurationPolicies", "ConflictError", "MaintenanceError", "NotFoundError", "PolicyAPIError",
-    "RmPolicyCollection", "Profiles", "RateLimitError", "Redactor", "RetryPolicy", "ServerError", "checked_record", "pages",
-    "retry_after", "segment",
+    "RmPolicyCollection", "Profiles", "RateLimitError", "Redactor", "RetryPolicy", "ServerError", "TLSError", "checked_record",
+    "pages", "retry_after", "segment", "transient",
 ]

@@ -1,6 +1,7 @@
 """The HTTP layer shared by both API families: one thread-safe httpx client, timeouts, retries, redaction.
 
-One component decides retries: :class:`RetryPolicy` (a pure predicate, a backoff function and a budget).
+One rule decides retries: :class:`RetryPolicy` (``_retry.py``: a pure predicate over the error tree, a backoff
+function and a budget).
 - idempotent requests (GET, PUT, PATCH, DELETE) are retried here, on connection errors, timeouts,
   429 (honouring Retry-After) and 5xx;
 - a POST is never resent here: only its caller can tell whether resending is safe (a create that
@@ -10,25 +11,22 @@ One component decides retries: :class:`RetryPolicy` (a pure predicate, a backoff
 
 from __future__ import annotations
 
-import email.utils
-import math
-import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 
+from ._retry import IDEMPOTENT, RetryPolicy
 from .errors import (
     APIConnectionError,
     APIResponseError,
     APIStatusError,
     NotFoundError,
-    is_maintenance,
+    PolicyAPIError,
+    TLSError,
     make_status_error,
     parse_body,
 )
@@ -38,8 +36,6 @@ from .errors import (
 if TYPE_CHECKING:
     import httpx
 
-BACKOFF_BASE = 0.25  # seconds: the first retry's jitter range when retry_wait_min is 0
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REDACTED = "[REDACTED]"
 
 
@@ -58,67 +54,6 @@ def tls_failure(error: BaseException | None) -> ssl.SSLError | None:
             return error
         error, seen = error.__cause__ or error.__context__, seen + 1
     return None
-
-
-def retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds a ``Retry-After`` header asks for: delta-seconds or an HTTP date (RFC 9110 10.2.3).
-
-    None when absent or unreadable (the caller then backs off on its own); never negative.
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:  # "-0000": a date in UTC with no zone said (RFC 5322 3.3)
-            when = when.replace(tzinfo=UTC)
-        seconds = when.timestamp() - now()
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to try again: Britive's Terraform provider offers the same three knobs
-    (max_retries, retry_wait_min, retry_wait_max). Waits are full-jitter exponential between the two
-    bounds, or what the server's Retry-After asks for (capped at ``wait_max``)."""
-
-    max_retries: int = 5
-    wait_min: float = 0.0   # seconds
-    wait_max: float = 30.0  # seconds: the longest wait, Retry-After included
-
-    def __post_init__(self) -> None:
-        if self.max_retries < 0 or self.wait_min < 0 or self.wait_max < self.wait_min:
-            raise ValueError(f"invalid retry budget: max_retries {self.max_retries} (>= 0), retry_wait_min "
-                             f"{self.wait_min} and retry_wait_max {self.wait_max} (0 <= min <= max)")
-
-    def should_retry(self, method: str, response: httpx.Response | None, error: Exception | None) -> bool:
-        """May this request be sent again as it is? Never a POST (see the module docstring)."""
-        if method not in IDEMPOTENT:
-            return False
-        if error is not None:
-            import httpx
-
-            return tls_failure(error) is None and isinstance(error, httpx.TransportError)
-        assert response is not None
-        if response.status_code == 503 and is_maintenance(503, parse_body(response)):
-            return False  # a tenant in maintenance: said at once (see MaintenanceError)
-        return response.status_code == 429 or response.status_code >= 500
-
-    def delay(self, attempt: int, asked: float | None = None) -> float:
-        """Seconds to wait before retry number `attempt + 1` (0-based): Retry-After if asked, else jittered."""
-        if asked is not None:
-            return min(max(asked, self.wait_min), self.wait_max)
-        cap = min(self.wait_max, max(self.wait_min, BACKOFF_BASE) * 2.0 ** min(attempt, 64))
-        return random.uniform(self.wait_min, max(cap, self.wait_min))
 
 
 class Redactor:
@@ -184,24 +119,31 @@ class APIClient:
                 error = exc
             if response is not None and response.status_code in ok:
                 return response
-            if attempt < self.retry.max_retries and self.retry.should_retry(method, response, error):
-                asked = retry_after(response.headers.get("retry-after")) if response is not None else None
-                self.sleep(self.retry.delay(attempt, asked))
+            failure = self._failure(method, path, response, error, attempt)
+            if self.retry.should_retry(attempt, failure, resend_safe=method in IDEMPOTENT):
+                self.sleep(self.retry.wait(attempt, failure))
                 attempt += 1
                 continue
-            if response is not None:
-                raise make_status_error(response, self.redact, auth_hint=self.auth_hint)
-            url = self.redact(f"{self._http.base_url}{path}")
-            if tls_failure(error) is not None:
-                raise APIConnectionError(
-                    f"{method} {url} failed TLS verification ({self.redact(str(tls_failure(error)))}). If the server "
-                    "uses a private CA, give its PEM bundle with `pulumi config set pulumi-policies:caBundle <file>` "
-                    "(or PULUMI_POLICIES_CA_BUNDLE).", method=method, url=url, sent=False) from None
-            kind = type(error).__name__
-            raise APIConnectionError(
-                f"{method} {url} got no response ({kind}: {self.redact(str(error)) or 'connection closed'}) "
-                f"after {attempt + 1} attempt(s). Check that the endpoint URL is right and the server is up.",
-                method=method, url=url, sent=not isinstance(error, httpx.ConnectError)) from None
+            raise failure from None
+
+    def _failure(self, method: str, path: str, response: httpx.Response | None, error: Exception | None,
+                 attempt: int) -> PolicyAPIError:
+        """What went wrong with attempt number `attempt` (0-based), as the error tree says it."""
+        import httpx
+
+        if response is not None:
+            return make_status_error(response, self.redact, auth_hint=self.auth_hint)
+        url = self.redact(f"{self._http.base_url}{path}")
+        if tls_failure(error) is not None:
+            return TLSError(
+                f"{method} {url} failed TLS verification ({self.redact(str(tls_failure(error)))}). If the server "
+                "uses a private CA, give its PEM bundle with `pulumi config set pulumi-policies:caBundle <file>` "
+                "(or PULUMI_POLICIES_CA_BUNDLE).", method=method, url=url, sent=False)
+        kind = type(error).__name__
+        return APIConnectionError(
+            f"{method} {url} got no response ({kind}: {self.redact(str(error)) or 'connection closed'}) "
+            f"after {attempt + 1} attempt(s). Check that the endpoint URL is right and the server is up.",
+            method=method, url=url, sent=not isinstance(error, httpx.ConnectError))
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
@@ -309,4 +251,4 @@ def _identity(item: dict[str, Any]) -> str:
     return str(item.get("id")) if item.get("id") is not None else repr(sorted(item.items(), key=lambda kv: kv[0]))
 
 
-__all__ = ["APIClient", "APIStatusError", "Redactor", "RetryPolicy", "listed_items", "pages", "retry_after", "segment"]
+__all__ = ["APIClient", "APIStatusError", "Redactor", "listed_items", "pages", "segment"]

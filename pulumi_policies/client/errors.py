@@ -2,6 +2,7 @@
 
     PolicyAPIError
     ├── APIConnectionError          no response (refused, reset, dropped, timed out)
+    │   └── TLSError                the server's certificate was refused (never retried: name a CA bundle)
     ├── APIResponseError            a response we cannot use (not JSON, wrong shape, no id)
     └── APIStatusError              an HTTP error status; carries method, url, status, body
         ├── BadRequestError         400, 422
@@ -43,6 +44,10 @@ class APIConnectionError(PolicyAPIError):
     def __init__(self, message: str, *, method: str = "", url: str = "", sent: bool = True) -> None:
         super().__init__(message, method=method, url=url)
         self.sent = sent
+
+
+class TLSError(APIConnectionError):
+    """The connection failed TLS verification: nothing was sent, and retrying does not help."""
 
 
 class APIResponseError(PolicyAPIError):

@@ -34,7 +34,6 @@ from ..client import (
     PolicyAPIError,
     RateLimitError,
     ServerError,
-    retry_after,
 )
 from ..engine_state import user_props
 from ..errors import PulumiPoliciesError
@@ -302,10 +301,9 @@ class PolicyProvider(ResourceProvider):
                         return found  # the lost attempt landed: adopt it rather than make a duplicate
                     if found is not None:  # somebody else's object holds the name: never take it over
                         raise self._taken(exc, inputs, found) from None
-                if attempt == policy.max_retries:
+                if not policy.should_retry(attempt, exc, resend_safe=True):  # the one rule (client/_retry.py)
                     raise
-                asked = retry_after(exc.retry_after) if isinstance(exc, APIStatusError) else None
-                remote.client.sleep(policy.delay(attempt, asked))
+                remote.client.sleep(policy.wait(attempt, exc))
         raise AssertionError("unreachable")
 
     def _journalled_create(self, remote: Remote, scope: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:

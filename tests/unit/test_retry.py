@@ -9,7 +9,20 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from pulumi_policies.client import APIClient, MaintenanceError, RetryPolicy, ServerError, retry_after
+from pulumi_policies.client import (
+    APIClient,
+    APIConnectionError,
+    APIStatusError,
+    MaintenanceError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+    TLSError,
+    retry_after,
+    transient,
+)
+from pulumi_policies.client.errors import make_status_error
+from pulumi_policies.providers import PROVIDERS
 
 NOW = 1_800_000_000.0
 
@@ -26,18 +39,71 @@ def test_retry_after_case_by_case(header, seconds):
     assert got == (pytest.approx(seconds, abs=1.0) if seconds is not None else None)
 
 
-def test_the_rule_never_resends_a_post_and_resends_idempotent_calls_on_transient_failures():
-    policy = RetryPolicy()
-    request = httpx.Request("GET", "http://x")
+def _status_error(status: int, body: object = None, method: str = "GET") -> APIStatusError:
+    response = httpx.Response(status, json=body, request=httpx.Request(method, "http://x"))
+    return make_status_error(response, lambda text: text)
+
+
+def test_the_rule_resends_on_transient_failures_within_the_budget_where_the_caller_says_it_is_safe():
+    policy = RetryPolicy(max_retries=2)
     for status, again in ((429, True), (500, True), (503, True), (400, False), (404, False), (409, False)):
-        assert policy.should_retry("GET", httpx.Response(status, request=request), None) is again
-        assert policy.should_retry("PATCH", httpx.Response(status, request=request), None) is again
-        assert policy.should_retry("POST", httpx.Response(status, request=request), None) is False
-    assert policy.should_retry("DELETE", None, httpx.ReadTimeout("slow")) is True
-    assert policy.should_retry("POST", None, httpx.ConnectError("refused")) is False
-    tls = httpx.ConnectError("bad certificate")
-    tls.__cause__ = ssl.SSLCertVerificationError("self-signed")
-    assert policy.should_retry("GET", None, tls) is False  # a certificate does not get better by retrying
+        error = _status_error(status)
+        assert transient(error) is again
+        assert policy.should_retry(0, error, resend_safe=True) is again
+        assert policy.should_retry(0, error, resend_safe=False) is False  # a POST, as the client sends it
+        assert policy.should_retry(2, error, resend_safe=True) is False  # the budget is spent
+    assert transient(APIConnectionError("reset", sent=True)) and transient(APIConnectionError("refused", sent=False))
+    assert not transient(TLSError("bad certificate", sent=False))  # a certificate does not get better by retrying
+
+
+def test_the_client_says_a_tls_failure_at_once():
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        error = httpx.ConnectError("bad certificate")
+        error.__cause__ = ssl.SSLCertVerificationError("self-signed")
+        raise error
+
+    client = APIClient("http://x", "k", secret="k", sleep=lambda s: pytest.fail("slept"))
+    client._http._transport = httpx.MockTransport(handler)
+    with pytest.raises(TLSError, match="caBundle"):
+        client.request("GET", "/x")
+    assert calls == ["GET"]
+
+
+class _Remote:
+    """A collection whose POST fails as `failures` say, then creates."""
+
+    def __init__(self, failures: list[Exception], slept: list[float]) -> None:
+        self.failures = failures
+        self.client = type("Client", (), {"retry": RetryPolicy(max_retries=3, wait_max=10), "sleep": slept.append})()
+
+    def create(self, body: dict) -> dict:
+        if self.failures:
+            raise self.failures.pop(0)
+        return {"id": "made", **body}
+
+    def find(self, inputs: dict) -> None:
+        return None
+
+
+def test_the_create_loop_follows_the_same_rule():
+    """The provider's create loop (the only one resending a POST) waits what Retry-After asks, backs off where
+    nothing is asked, and stops at once where the client would: a TLS failure, a tenant in maintenance."""
+    provider = PROVIDERS["ResourcePolicy"]()
+    slept: list[float] = []
+    limited = RateLimitError("slow down", method="POST", url="u", status=429, body=None, server_message="",
+                             retry_after="2")
+    remote = _Remote([limited, APIConnectionError("refused", sent=False)], slept)
+    assert provider._create(remote, {"name": "p"})["id"] == "made"
+    assert slept[0] == 2.0 and 0.0 <= slept[1] <= 0.5 and len(slept) == 2
+    for final in (TLSError("bad certificate", sent=False),
+                  _status_error(503, {"errorCode": "MAINT0001", "message": "maintenance"}, "POST")):
+        slept.clear()
+        with pytest.raises(type(final)):
+            provider._create(_Remote([final], slept), {"name": "p"})
+        assert slept == []
 
 
 def test_backoff_stays_within_the_budget_and_honours_retry_after_within_its_bounds():
@@ -96,6 +162,5 @@ def test_a_tenant_in_maintenance_is_said_at_once_not_retried():
     assert calls == ["GET"] and not isinstance(raised.value, ServerError)
     assert "HTTP 503: Tenant is under maintenance until 18:00 UTC." in str(raised.value)
     assert "The tenant is in maintenance (MAINT0001)" in str(raised.value) and "Run again" in str(raised.value)
-    plain = httpx.Response(503, json={"status": 503, "errorCode": "RM-503", "message": "busy"},
-                           request=httpx.Request("GET", "http://x"))
-    assert RetryPolicy().should_retry("GET", plain, None) is True
+    plain = _status_error(503, {"status": 503, "errorCode": "RM-503", "message": "busy"})
+    assert isinstance(plain, ServerError) and RetryPolicy().should_retry(0, plain, resend_safe=True) is True
