@@ -11,8 +11,8 @@ from typing import Any
 from .emulator.profiles import PROFILES
 from .errors import PulumiPoliciesError
 
-# Exit codes of every command: 0 done (diff, access: no changes), 1 an error (said on standard error in one line),
-# 2 changes found (diff, access), 3 new access (access --fail-on new-access: commands.EXIT_NEW_ACCESS), 130
+# Exit codes of every command: 0 done (diff, access: a report written), 1 an error (said on standard error in one line),
+# 2 changes found (diff, access --detailed-exitcode), 3 new access (access --fail-on new-access: commands.EXIT_NEW_ACCESS), 130
 # interrupted.
 EXIT_ERROR = 1
 
