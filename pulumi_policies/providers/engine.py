@@ -404,11 +404,19 @@ class PolicyProvider(ResourceProvider):
             raise self._fail(props or {"id": id_}, f"read of {id_!r}", exc) from None
         if record is None:
             return ReadResult(id_="", outs={})  # deleted out of band: drop it from state
-        outs = self.outputs(record, scope)
-        inputs = canonical(self.spec.args_model, outs)
+        # The inputs stay as the program declared them: the diff compares the outputs (what the server holds now)
+        # with the program, so drift is found all the same, and Pulumi's own `preview --diff`, which compares
+        # inputs, shows only what the program changes (not the server's ids, defaults and carried values).
+        return ReadResult(id_=id_, outs=self.outputs(record, scope))
+
+    def refreshed_inputs(self, outs: dict[str, Any]) -> dict[str, Any]:
+        """A policy's inputs as a set records them after a refresh (a set's own diff compares inputs): the managed
+        fields as the server holds them; carried fields are the program's business, left out."""
+        inputs = canonical(self.spec.args_model, outs, only=[f for f in self._fields if not self._flag(f, Marker.COMPUTED)
+                                                             or f in self.spec.scope_fields])
         if CONNECTION in outs:
             inputs[CONNECTION] = outs[CONNECTION]
-        return ReadResult(id_=id_, outs=outs, inputs=inputs)
+        return inputs
 
     # -- update ------------------------------------------------------------------------------------
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

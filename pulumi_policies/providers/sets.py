@@ -254,7 +254,9 @@ class PolicySetProvider(ResourceProvider):
             raise self._failure("read", failed, len(ids))
         found = {k: r for k, r in read.items() if r.id}  # an empty id: deleted out of band, dropped from the set
         outs = self._outputs(connection, found)
-        inputs: dict[str, Any] = {ITEMS: {k: self.own_outputs(dict(found[k].inputs or {})) for k in sorted(found)}}
+        item = self.item()
+        inputs: dict[str, Any] = {ITEMS: {k: self.own_outputs(item.refreshed_inputs(dict(found[k].outs or {})))
+                                          for k in sorted(found)}}
         if connection is not None:
             inputs[CONNECTION] = connection
         return ReadResult(id_=id_, outs=outs, inputs=inputs)

@@ -106,6 +106,18 @@ class PolicyResource(Resource, ConnectionOutput):
         props: dict[str, Any] = {name: None for name in self._output_names}
         props.update(kwargs)
         super().__init__(self._provider_class(), resource_name, props, opts)
+        self._known_ids()
+
+    def _known_ids(self) -> None:
+        """The remote id output, from the resource's own Pulumi id rather than from the provider's outputs.
+
+        An update never changes an object's id, but Pulumi's dynamic-provider shim drops ``DiffResult.stables``
+        (pulumi/dynamic/__main__.py ``Diff``), so at preview every output of a resource that will be updated is
+        unknown. Its Pulumi id is known (the engine keeps it through an update), and the remote id is part of it:
+        read from there, a ProfilePolicyOrder listing a touched policy sees the same id and shows no change."""
+        spec = self._provider_class.spec
+        if spec.id_output:
+            setattr(self, spec.id_output, self.id.apply(lambda pulumi_id: spec.parse_id(pulumi_id)[1]))
 
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None,
@@ -117,4 +129,5 @@ class PolicyResource(Resource, ConnectionOutput):
         props: dict[str, Any] = {n: None for n in cls._output_names}
         props[CONNECTION] = connection
         Resource.__init__(resource, cls._provider_class(), resource_name, props, opts)
+        resource._known_ids()
         return resource

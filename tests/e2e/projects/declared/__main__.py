@@ -1,16 +1,36 @@
-"""Declare what resources.json lists: [{"type": "ResourcePolicy", "name": "...", "args": {...}}, ...]."""
+"""Declare what resources.json lists: [{"type": "ResourcePolicy", "name": "...", "args": {...}}, ...].
+
+A string "@<name>.<output>" anywhere in the args is that output of a resource declared earlier in the list (an
+Output, known after apply or at preview as the engine decides): e.g. a ProfilePolicyOrder given a policy's
+``policy_id``."""
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
 import pulumi_policies
+
+declared: dict[str, Any] = {}
+
+
+def resolved(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("@") and "." in value:
+        name, attr = value[1:].split(".", 1)
+        return getattr(declared[name], attr)
+    if isinstance(value, list):
+        return [resolved(v) for v in value]
+    if isinstance(value, dict):
+        return {k: resolved(v) for k, v in value.items()}
+    return value
+
 
 for item in json.loads(Path("resources.json").read_text()):
     cls = getattr(pulumi_policies, item["type"])
     if "get" in item:
         resource = cls.get(item["name"], item["get"], connection=item.get("connection"))
     else:
-        resource = cls(item["name"], **item.get("args", {}))
+        resource = cls(item["name"], **resolved(item.get("args", {})))
+    declared[item["name"]] = resource
     pulumi.export(item["name"], {"id": resource.id, **{k: getattr(resource, k) for k in cls._output_names}})
