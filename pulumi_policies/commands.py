@@ -7,7 +7,6 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,15 +51,34 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("access", help="who gains or loses access, under which approval (--fail-on new-access for CI)",
                        description="The access review of a `pulumi preview --json`: who can now reach what (a "
                                    "profile, or resources by label), under which approval, and which policies cause "
-                                   "it, from the preview and the stack's state (no API calls). Exit code: 0 a "
-                                   "report written, 1 error; with --fail-on new-access: 3 when anyone gains "
-                                   "reach or loses an approval step (or may: a value not seen is read as the "
-                                   "widest access); with --detailed-exitcode: 2 when anything changes.")
+                                   "it, from the preview and the stack's state (no API calls). With --drift: the "
+                                   "access changed on the tenant outside the code, and the access of unmanaged "
+                                   "policies in the stack's scope (changes nothing). Exit code: 0 a report "
+                                   "written, 1 error; 3 when a change --fail-on names fails the gate (inside "
+                                   "--only, accepted by no unexpired --exceptions entry); with "
+                                   "--detailed-exitcode: 2 when anything changes. docs/access-review.md")
     _preview_args(p)
-    p.add_argument("--format", choices=("markdown", "json", "text"), default="markdown",
-                   help="markdown (a pull-request comment, the default), json (docs/access-review.md), text")
-    p.add_argument("--fail-on", choices=("new-access",), help="exit 3 when anyone gains reach or loses an approval "
-                                                               "step (a change that only removes access exits 0)")
+    from .access.formats import FORMATS
+    from .access.verdict import FAIL_ON
+
+    p.add_argument("--format", choices=FORMATS, default="markdown",
+                   help="markdown (a pull-request comment, the default), json (docs/access-review.md), text, sarif "
+                        "(SARIF 2.1.0, for code scanning), junit (JUnit XML, one test case per change)")
+    p.add_argument("--fail-on", choices=FAIL_ON, action="append", metavar="KIND",
+                   help="exit 3 when a change of this kind is found (repeatable): new-access (gains, weaker approvals "
+                        "and, with --drift, unmanaged access), gains, weaker-approval, unconstrained (new access to "
+                        "every resource, or to a profile with no gate at all); a change that only removes access "
+                        "never fails")
+    p.add_argument("--only", action="append", metavar="SELECTOR", type=_selector,
+                   help="only changes this selects can fail the gate (repeatable, any may match; the rest are still "
+                        "reported): label:KEY=VALUE, profile:ID, connection:NAME (connection: the default one)")
+    p.add_argument("--exceptions", metavar="FILE",
+                   help="accepted exceptions (YAML or JSON): principal kind:name, optional policy and reach, and a "
+                        "reason, owner and expires date each; an unexpired match does not fail the gate")
+    p.add_argument("--drift", action="store_true",
+                   help="report access changed outside the code: the stack's state against the tenant now (`pulumi "
+                        "preview --refresh`, which writes nothing) and the policies in the stack's scope no resource "
+                        "manages; runs in --cwd for --stack, as --run does")
     p.add_argument("--baseline", metavar="FILE", help="compare with this saved access model (--save-model) instead "
                                                        "of the stack's state")
     p.add_argument("--save-model", metavar="FILE", help="write the access model after the preview to FILE (a "
@@ -119,6 +137,15 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_export)
 
 
+def _selector(text: str) -> Any:
+    from .access.verdict import Selector
+
+    try:
+        return Selector.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _scope_fields() -> dict[str, list[str]]:
     """Each scope field of the registered resources, and the kinds that have it."""
     out: dict[str, list[str]] = {}
@@ -140,7 +167,7 @@ def _echo_error(text: str) -> None:
     _echo(text, error=True)
 
 
-def _preview(args: argparse.Namespace) -> Any:
+def _preview(args: argparse.Namespace, extra: tuple[str, ...] = ()) -> Any:
     """The preview a command reads: a file, standard input, or (``--run``, or a terminal with nothing piped in) one
     it runs; checked (``preview.read_preview``) before anything is read. A preview that failed shows only part of
     the changes, so no report built on it could be trusted."""
@@ -150,7 +177,7 @@ def _preview(args: argparse.Namespace) -> Any:
     if args.run or (args.preview_json == "-" and sys.stdin.isatty()):  # nobody is piping a preview in: run one
         args.run = True
         stack = ["--stack", args.stack] if args.stack else []
-        proc = subprocess.run(["pulumi", "preview", "--json", "--non-interactive", *stack],
+        proc = subprocess.run(["pulumi", "preview", "--json", "--non-interactive", *extra, *stack],
                               cwd=args.cwd, capture_output=True, text=True)
         if proc.returncode != 0 and not proc.stdout.strip().startswith("{"):
             raise CommandFailed((proc.stderr or proc.stdout).strip())
@@ -177,11 +204,10 @@ def _read(path: str, what: str) -> str:
         raise CommandFailed(f"cannot read the {what} {path!r}: {exc.strerror}") from None
 
 
-def _state(args: argparse.Namespace, preview: Any, required: bool) -> Any:
-    """The stack's state the preview starts from: ``--state FILE`` (``pulumi stack export``), else (``--run``, or
-    when `required`) the stack's own, read with ``pulumi stack export --show-secrets`` so that a secret member is
-    seen; None when neither applies. Checked: a state, of the stack previewed."""
-    from . import access
+def _read_state(args: argparse.Namespace, preview: Any, required: bool) -> Any:
+    """The stack's state the preview starts from (``preview.State``): ``--state FILE`` (``pulumi stack export``),
+    else (``--run``, or when `required`) the stack's own, read with ``pulumi stack export --show-secrets`` so that a
+    secret member is seen; None when neither applies. Checked: a state, of the stack previewed."""
     from .preview import InputRejected, check_pair, parse, read_state
 
     if args.state:
@@ -202,7 +228,15 @@ def _state(args: argparse.Namespace, preview: Any, required: bool) -> Any:
         check_pair(preview, state, args.stack if args.run else None)
     except InputRejected as exc:
         raise CommandFailed(str(exc)) from None
-    return access.resources_of_state(state)
+    return state
+
+
+def _state(args: argparse.Namespace, preview: Any, required: bool) -> Any:
+    """The policies of the stack's state (``_read_state``), as the access model reads them; None without one."""
+    from . import access
+
+    state = _read_state(args, preview, required)
+    return access.resources_of_state(state) if state is not None else None
 
 
 def _state_for_diff(args: argparse.Namespace, preview: Any) -> Any:
@@ -227,24 +261,64 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_access(args: argparse.Namespace) -> int:
-    from . import access
+    from importlib.metadata import PackageNotFoundError, version
 
-    preview = _preview(args)
-    baseline = None
-    if args.baseline:
-        try:
-            baseline = access.AccessModel.from_json(json.loads(_read(args.baseline, "baseline")))
-        except ValueError as exc:
-            raise CommandFailed(f"--baseline {args.baseline}: {exc}") from None
-    verdict = access.review(preview, _state(args, preview, required=baseline is None), baseline)
-    if args.save_model:
-        Path(args.save_model).write_text(json.dumps(verdict.after.to_json(), indent=1) + "\n")
-    render: dict[str, Callable[..., str]] = {"markdown": access.render_markdown, "json": access.render_json,
-                                             "text": access.render_text}
-    _echo(render[args.format](verdict.changes, unseen=verdict.unseen))
-    if args.fail_on == "new-access" and verdict.new_access:
+    from . import access
+    from .access import exceptions, formats, verdict
+
+    accepted = exceptions.load(args.exceptions) if args.exceptions else None  # checked before anything runs
+    if args.drift:
+        changes, unseen, subject = _drift(args)
+        after = None
+    else:
+        preview = _preview(args)
+        baseline = None
+        if args.baseline:
+            try:
+                baseline = access.AccessModel.from_json(json.loads(_read(args.baseline, "baseline")))
+            except ValueError as exc:
+                raise CommandFailed(f"--baseline {args.baseline}: {exc}") from None
+        state = _read_state(args, preview, required=baseline is None)
+        review = access.review(preview, access.resources_of_state(state) if state is not None else None, baseline)
+        changes, unseen, after = review.changes, review.unseen, review.after
+        subject = formats.Subject(preview.project, preview.stack, False, args.cwd, formats.positions(
+            {r.name: r.source_position for r in (state.resources.values() if state is not None else ())},
+            {s.name: s.new.source_position for s in preview.steps if s.new is not None}))
+    if args.save_model and after is not None:
+        Path(args.save_model).write_text(json.dumps(after.to_json(), indent=1) + "\n")
+    judged = verdict.judge(changes, args.fail_on or (), args.only or (), accepted)
+    try:
+        ours = version("pulumi_policies")
+    except PackageNotFoundError:
+        ours = ""
+    _echo(formats.render(args.format, changes, unseen, judged, subject, ours))
+    if judged.failed:
         return EXIT_NEW_ACCESS
-    return EXIT_CHANGES if verdict.changes and args.detailed_exitcode else 0
+    return EXIT_CHANGES if changes and args.detailed_exitcode else 0
+
+
+def _drift(args: argparse.Namespace) -> tuple[list[Any], list[Any], Any]:
+    """The access changed outside the code (a refresh preview against the state) and the access of the unmanaged
+    policies in the stack's scope: nothing is written (``pulumi preview`` keeps no state; listing only reads)."""
+    from . import connections, stacks
+    from .access import drift, formats
+    from .client.errors import PolicyAPIError
+
+    if args.baseline or args.save_model or args.preview_json != "-":
+        raise CommandFailed("--drift runs its own refresh preview of --stack in --cwd: it takes no preview file, "
+                            "--baseline or --save-model")
+    args.run = True
+    preview = _preview(args, ("--refresh", "--show-sames"))
+    state = _read_state(args, preview, required=True)
+    changes, unseen, before, after = drift.drift(preview, state)
+    try:
+        connections.configure_from_stack(stacks.select(args.stack or preview.stack, args.cwd))
+        unmanaged, _ = drift.unmanaged(before, after, args.only or ())
+    except (PolicyAPIError, connections.ConfigurationError) as exc:
+        raise CommandFailed(f"cannot list the policies in the stack's scope: {exc}") from None
+    subject = formats.Subject(preview.project or state.project, preview.stack or state.stack, True, args.cwd,
+                              formats.positions({r.name: r.source_position for r in state.resources.values()}))
+    return [*changes, *unmanaged], unseen, subject
 
 
 def cmd_up(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ class Record:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     init_errors: bool = False
+    source_position: str = ""  # where the program declared it (``project:///__main__.py#12``), as the engine records
 
     @property
     def parts(self) -> Urn:
@@ -109,7 +110,7 @@ def _record(raw: Any, urn: str, hidden: list[bool]) -> Record | None:
     return Record(str(raw.get("urn") or urn), str(raw.get("type") or parse_urn(str(raw.get("urn") or urn)).type),
                   _reveal(user_props(inputs if isinstance(inputs, dict) else {}), hidden),
                   _reveal(user_props(outputs if isinstance(outputs, dict) else {}), hidden),
-                  bool(raw.get("initErrors")))
+                  bool(raw.get("initErrors")), str(raw.get("sourcePosition") or ""))
 
 
 def parse(text: str, what: str, source: str) -> Any:
