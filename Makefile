@@ -15,7 +15,7 @@ export PULUMI_PYTHON_CMD := $(PY)
 $(VENV)/.installed: setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[server,test]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -53,7 +53,7 @@ unit: venv
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not engine and not postgres" $(PYTEST_ARGS)
 
 bench: engine postgres
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[server,test,bench]'
 	$(PY) -m compileall -q pulumi_policies
 	$(PY) -m benchmarks
 

@@ -1,8 +1,20 @@
+import re
+
 from setuptools import find_packages, setup
+
+VERSION = re.search(r'__version__ = "([^"]+)"', open("pulumi_policies/_version.py", encoding="utf-8").read())[1]
+
+SERVER = [
+    "fastapi>=0.115",
+    "uvicorn>=0.34",
+    # The emulator's fast paths (uvicorn picks them up): about twice the requests/s of h11 + asyncio.
+    "httptools>=0.6",
+    "uvloop>=0.21; sys_platform != 'win32'",
+]
 
 setup(
     name="pulumi_policies",
-    version="0.1.0",
+    version=VERSION,
     description="Access and configuration policies (NCCM configuration policies, resource-manager "
     "profile and resource policies) as Pulumi resources, with an embedded API server for tests and demos.",
     long_description=open("README.md", encoding="utf-8").read(),
@@ -19,16 +31,13 @@ setup(
         "tzdata>=2024.1",
         # `access --exceptions FILE` reads YAML (and JSON, a part of YAML).
         "PyYAML>=6.0",
-        "fastapi>=0.115",
-        "uvicorn>=0.34",
-        # The emulator's fast paths (uvicorn picks them up): about twice the requests/s of h11 + asyncio.
-        "httptools>=0.6",
-        "uvloop>=0.21; sys_platform != 'win32'",
     ],
     extras_require={
+        # The embedded API server (`pulumi-policies serve`, the tests, the demo): not needed to declare policies.
+        "server": SERVER,
         # Teams on the engine's PostgreSQL state backend: `rollback` and `recover` read its table through libpq.
         "postgres": ["psycopg[binary]>=3.2"],
-        "test": ["pytest>=8.3", "pytest-timeout>=2.3", "pytest-xdist>=3.7", "hypothesis>=6.130", "ruff>=0.11",
+        "test": [*SERVER, "pytest>=8.3", "pytest-timeout>=2.3", "pytest-xdist>=3.7", "hypothesis>=6.130", "ruff>=0.11",
                  "mypy>=1.11", "psycopg[binary]>=3.2",
                  # Britive's own Python SDK, unmodified, as a client of the embedded server (tests/emulator)
                  "britive>=4.7.0",

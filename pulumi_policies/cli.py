@@ -85,6 +85,11 @@ def _add_serve(sub: Any) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from . import emulator
+
+    if not emulator.available():
+        print(f"error: {emulator.MISSING}", file=sys.stderr)
+        return 1
     from .emulator.server import bind, build_state, uvicorn_server
 
     try:
