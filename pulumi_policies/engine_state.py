@@ -18,6 +18,16 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN: 
 
 PROVIDER_KEY = "__provider"  # the pickled provider, which every output set the engine records must carry
 RESERVED_PREFIX = "__"
+# Which version of this package wrote a resource's outputs: recorded in the state beside ``__provider`` (a reserved
+# key, so no reader takes it for a policy field), read by upgrades (docs/operations.md, "Upgrading").
+WRITTEN_BY = "__written_by"
+
+
+def stamped(outs: dict[str, Any]) -> dict[str, Any]:
+    """`outs` as the state records them: with the version of this package that wrote them."""
+    from ._version import __version__
+
+    return {**outs, WRITTEN_BY: __version__}
 
 
 def user_props(props: dict[str, Any] | None, *, drop_none: bool = False) -> dict[str, Any]:

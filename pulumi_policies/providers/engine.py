@@ -35,7 +35,7 @@ from ..client import (
     RateLimitError,
     ServerError,
 )
-from ..engine_state import user_props
+from ..engine_state import stamped, user_props
 from ..errors import PulumiPoliciesError
 from ..models import Marker, camel_to_snake, field_flag, fields_with, python_names
 from ..models.canonical import EMPTY, aligned, canonical, python_path, unknown_parts, with_unknown
@@ -214,7 +214,7 @@ class PolicyProvider(ResourceProvider):
         if connection is not None:
             checked[CONNECTION] = connection
         claims.declare(self.spec, checked, import_id)
-        return CheckResult(checked, failures)
+        return CheckResult(checked, as_said(failures))
 
     def check_connection(self, connection: Any, kind: str | None = None) -> list[CheckFailure]:
         """A named connection must be one the stack configures: said at preview, before any HTTP call. `kind`:
@@ -273,7 +273,7 @@ class PolicyProvider(ResourceProvider):
             raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
         if import_id:
             claims.claim(self.spec, scope, record["id"])  # held here now: the resource it moved from leaves it
-        return CreateResult(self.spec.pulumi_id(scope, record["id"]), self.outputs(record, scope))
+        return CreateResult(self.spec.pulumi_id(scope, record["id"]), stamped(self.outputs(record, scope)))
 
     def _create(self, remote: Remote, inputs: dict[str, Any]) -> dict[str, Any]:
         """POST, under the connection's retry policy; the only loop that ever sends a create again.
@@ -407,7 +407,7 @@ class PolicyProvider(ResourceProvider):
         # The inputs stay as the program declared them: the diff compares the outputs (what the server holds now)
         # with the program, so drift is found all the same, and Pulumi's own `preview --diff`, which compares
         # inputs, shows only what the program changes (not the server's ids, defaults and carried values).
-        return ReadResult(id_=id_, outs=self.outputs(record, scope))
+        return ReadResult(id_=id_, outs=stamped(self.outputs(record, scope)))
 
     def refreshed_inputs(self, outs: dict[str, Any]) -> dict[str, Any]:
         """A policy's inputs as a set records them after a refresh (a set's own diff compares inputs): the managed
@@ -429,7 +429,7 @@ class PolicyProvider(ResourceProvider):
             record = self._update(self.spec.remote(scope), remote_id, olds, inputs)
         except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(inputs, "update", exc) from None
-        return UpdateResult(self.outputs(record, scope))
+        return UpdateResult(stamped(self.outputs(record, scope)))
 
     def _update(self, remote: Remote, remote_id: str, olds: dict[str, Any], inputs: dict[str, Any], *,
                 fresh: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -471,6 +471,13 @@ class PolicyProvider(ResourceProvider):
             self.spec.remote(scope).delete(remote_id)  # a 404 is success: it is gone either way
         except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
             raise self._fail(props, "delete", exc) from None
+
+
+def as_said(failures: list[CheckFailure]) -> list[CheckFailure]:
+    """Failures as the engine prints them: each reason already names the field's path (``ResourcePolicy.condition.
+    approval.manager_approval.condition: ...``), so no property is named, and the engine, which prints a named
+    property's whole value beside it (Go's map dump of a condition), prints the reason alone."""
+    return [CheckFailure("", f.reason) for f in failures]
 
 
 def _unknown_along(data: Any, loc: tuple[Any, ...]) -> bool:

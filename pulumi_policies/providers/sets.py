@@ -44,10 +44,10 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 
 from .. import connections
-from ..engine_state import PROVIDER_KEY
+from ..engine_state import PROVIDER_KEY, WRITTEN_BY, stamped
 from ..registry import CONNECTION, IDS, ITEMS, SET_SUFFIX, ResourceSpec, item_key, items_of
 from . import partial as partial_state
-from .engine import PolicyProvider, PolicyProviderError, _user_props
+from .engine import PolicyProvider, PolicyProviderError, _user_props, as_said
 
 T = TypeVar("T")
 _slots_lock = threading.Lock()
@@ -96,7 +96,7 @@ class PolicySetProvider(ResourceProvider):
     @staticmethod
     def own_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
         """An item's outputs as a set records them: without the connection, which is the set's."""
-        return {k: v for k, v in outs.items() if k != CONNECTION}
+        return {k: v for k, v in outs.items() if k != CONNECTION and k != WRITTEN_BY}
 
     def _run(self, connection: str | None, work: Mapping[str, Callable[[], T]]) -> tuple[dict[str, T], dict[str, Exception]]:
         """Run each piece of work (by item key) side by side, within the connection's slots; results and failures."""
@@ -154,7 +154,7 @@ class PolicySetProvider(ResourceProvider):
             failures += item.check_connection(connection, self.kind)
         checked: dict[str, Any] = {} if connection is None else {CONNECTION: connection}
         if raw == UNKNOWN:
-            return CheckResult({**checked, ITEMS: UNKNOWN}, failures)
+            return CheckResult({**checked, ITEMS: UNKNOWN}, as_said(failures))
         listed = items_of(raw)
         if listed is None:
             failures.append(CheckFailure(ITEMS, f"{self.kind}.{ITEMS} must be a list of {self.spec.kind} arguments "
@@ -184,7 +184,7 @@ class PolicySetProvider(ResourceProvider):
                                       if f.reason.startswith(prefix) else f"{self._label(key)}: {f.reason}")
                          for f in result.failures]
             keyed[key] = result.inputs
-        return CheckResult({**checked, ITEMS: keyed}, failures)
+        return CheckResult({**checked, ITEMS: keyed}, as_said(failures))
 
     # -- diff --------------------------------------------------------------------------------------
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -244,7 +244,7 @@ class PolicySetProvider(ResourceProvider):
                                 IDS: {k: str(results[k].id) for k in keys}}
         if connection is not None:
             outs[CONNECTION] = connection
-        return outs
+        return stamped(outs)
 
     # -- read --------------------------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
