@@ -25,7 +25,7 @@ from .models import Marker, field_flag
 from .models.annotations import alternatives, is_model, matches, union_tag
 from .models.canonical import aligned, canonical
 from .preview import Preview, Record, read_preview
-from .registry import ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, item_label, item_spec
+from .registry import CONNECTION, ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, ResourceSpec, item_label, item_spec
 
 OPS = {"create": "create", "update": "update", "replace": "replace", "create-replacement": "replace",
        "delete-replaced": "replace", "delete": "delete", "import": "create", "read": None, "same": None,
@@ -194,8 +194,16 @@ def build_report(preview: Preview | dict[str, Any]) -> list[PolicyChange]:
                 if change.fields or change.items or item_op != "update":
                     changes[f"{urn}[{key}]"] = change
             continue
+        if op != "create" and step.old is not None and kind in SPECS and step.old.outputs:
+            old = _as_compared(SPECS[kind], step.old.outputs)
         changes[urn] = _policy_change(op, kind, resource, old, new, list(step.replace_reasons))
     return list(changes.values())
+
+
+def _as_compared(spec: ResourceSpec, outputs: dict[str, Any]) -> dict[str, Any]:
+    """A policy as the provider's diff compares it with the program: its outputs, i.e. the server as last read (a
+    refresh leaves the program's inputs in the state and records what the server holds in the outputs)."""
+    return {k: v for k, v in outputs.items() if k in spec.args_model.model_fields or k == CONNECTION}
 
 
 def _policy_change(op: str, kind: str, resource: str, old: dict[str, Any], new: dict[str, Any],
@@ -215,8 +223,17 @@ def _policy_change(op: str, kind: str, resource: str, old: dict[str, Any], new: 
                 and all(_itemised(v) for v in (old.get(name), new.get(name))):
             change.items.extend(_item_changes(model, name, old.get(name), new.get(name)))
         else:
-            change.fields.append((name, old.get(name), new.get(name)))
+            change.fields.append((name, old.get(name), _meant(model, name, new, op)))
     return change
+
+
+def _meant(model: type[BaseModel] | None, name: str, new: dict[str, Any], op: str) -> Any:
+    """What the program means for `name`: its value, or the field's own default where it leaves a managed field out
+    (``is_active`` left out is true)."""
+    if name in new or model is None or name not in model.model_fields or op == "delete":
+        return new.get(name)
+    default = model.model_fields[name].default
+    return default if isinstance(default, bool | str) and default != "" else None
 
 
 def _items_by_key(inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -110,10 +110,12 @@ def test_report_after_refresh_shows_only_the_drift(server, make_stack, tmp_path)
     [rp] = server.admin.dump()["resource_policies"]
     api = Api(server)
     api.rm.patch(f"/api/resource-manager/policies/{rp['id']}",
-                 json={"description": "made by hand", "members": {"users": [{"name": "mallory"}, {"name": "alice"}]}})
+                 json={"description": "made by hand", "isActive": False,
+                       "members": {"users": [{"name": "mallory"}, {"name": "alice"}]}})
     ps.stack.refresh()
     _, report = preview_report(ps)
     assert set(report) == {"rp"}
     change = report["rp"]
-    assert change.fields == [("description", "made by hand", None)]
+    # the policy switched off by hand is drift (is_active left out means true); a description set by hand is carried
+    assert change.fields == [("is_active", False, True)]
     assert [(i.field, i.added, i.removed) for i in change.items] == [("members.users", [], ["mallory"])]

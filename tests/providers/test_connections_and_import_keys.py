@@ -58,7 +58,8 @@ def test_an_unknown_connection_fails_check_naming_the_known_ones_with_no_http_ca
     a, b = two
     result = RP.check({}, {"name": "p", "connection": "staging"})
     [failure] = result.failures
-    assert failure.property == "connection" and "'staging'" in failure.reason and "'prod'" in failure.reason
+    assert failure.reason.startswith("ResourcePolicy.connection: ")
+    assert "'staging'" in failure.reason and "'prod'" in failure.reason
     assert a.admin.requests()["total"] == 0 and b.admin.requests()["total"] == 0
 
 

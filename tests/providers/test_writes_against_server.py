@@ -121,7 +121,7 @@ def test_adopting_many_costs_one_get_and_one_patch_each(api, server):
 ])
 def test_a_missing_field_is_reported_at_preview_even_when_other_values_are_unknown(provider, args, field):
     failures = provider.check({}, args).failures
-    assert [f.property for f in failures] == [field]
+    assert [f.reason.split(":", 1)[0] for f in failures] == [f"{provider.spec.kind}.{field}"]
 
 
 def test_a_missing_field_inside_an_unknown_value_waits_for_the_value():
