@@ -32,6 +32,7 @@ OPS = {"create": "create", "update": "update", "replace": "replace", "create-rep
        "refresh": None, "discard": "delete"}
 IGNORED = ("import_id",)
 AFTER_APPLY = "(known after apply)"  # how a value the preview does not know yet is shown
+ORDER_KIND = "ProfilePolicyOrder"  # its policies are shown by name
 
 
 @dataclass
@@ -60,7 +61,19 @@ def _as_json(value: Any) -> str:
         return AFTER_APPLY
     if isinstance(value, str):
         return json.dumps(value)
-    return json.dumps(value, sort_keys=True)
+    return json.dumps(_shown(value), sort_keys=True)
+
+
+def _shown(value: Any) -> Any:
+    """`value` with every placeholder of a value known after apply said as such, at any depth: never as the
+    engine's placeholder string, which would read as a value (a policy id in an order)."""
+    if value == UNKNOWN:
+        return AFTER_APPLY
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    return value
 
 
 def _member_label(member: Any) -> str:
@@ -155,6 +168,7 @@ def build_report(preview: Preview | dict[str, Any]) -> list[PolicyChange]:
     if not isinstance(preview, Preview):
         preview = read_preview(preview, check=False)
     changes: dict[str, PolicyChange] = {}
+    names = _names_by_id(preview)
     steps = [s for s in preview.steps if OPS.get(s.op)]
     # A replacement comes as several steps of one URN; the one with both states tells the change (with
     # delete_before_replace its first step, delete-replaced, has no new state).
@@ -194,10 +208,38 @@ def build_report(preview: Preview | dict[str, Any]) -> list[PolicyChange]:
                 if change.fields or change.items or item_op != "update":
                     changes[f"{urn}[{key}]"] = change
             continue
+        if kind == ORDER_KIND:  # an order is read by policy name (its outputs hold them; the program may give ids)
+            old, new = ({k: _named(v, names) if k == "policies" else v for k, v in side.items()} for side in (old, new))
         if op != "create" and step.old is not None and kind in SPECS and step.old.outputs:
             old = _as_compared(SPECS[kind], step.old.outputs)
         changes[urn] = _policy_change(op, kind, resource, old, new, list(step.replace_reasons))
     return list(changes.values())
+
+
+def _names_by_id(preview: Preview) -> dict[str, str]:
+    """Each policy's name by its remote id, from what the preview's steps record (a single resource's outputs, a
+    set's items): how an order's ids are shown."""
+    out: dict[str, str] = {}
+    for step in preview.steps:
+        for record in (step.old, step.new):
+            if record is None:
+                continue
+            for values in [record.outputs, *(_items_by_key(record.outputs).values())]:
+                ident, name = values.get("policy_id"), values.get("name")
+                if isinstance(ident, str) and isinstance(name, str) and ident != UNKNOWN:
+                    out[ident] = name
+    for step in preview.steps:  # an order's own record pairs its ids with the names it read
+        for record in (step.old, step.new):
+            if record is not None and isinstance(record.outputs.get("policy_ids"), list) \
+                    and isinstance(record.outputs.get("policy_names"), list):
+                for ident, name in zip(record.outputs["policy_ids"], record.outputs["policy_names"], strict=False):
+                    if isinstance(ident, str) and isinstance(name, str):
+                        out.setdefault(ident, name)
+    return out
+
+
+def _named(value: Any, names: dict[str, str]) -> Any:
+    return [names.get(v, v) if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
 
 
 def _as_compared(spec: ResourceSpec, outputs: dict[str, Any]) -> dict[str, Any]:

@@ -91,3 +91,25 @@ def test_members_the_server_recorded_with_ids_are_not_reported_as_changed():
     [change] = build_report({"steps": [step("update", old, new)]})
     assert change.fields == [("description", "v1", "v2")]
     assert [(i.field, i.added, i.removed) for i in change.items] == [("members.users", ["bob"], [])]
+
+
+PP = "pulumi-python:dynamic/pulumi_policies:ProfilePolicy"
+ORDER = "pulumi-python:dynamic/pulumi_policies:ProfilePolicyOrder"
+
+
+def test_an_order_is_shown_by_policy_name_and_an_unknown_id_never_as_a_value():
+    gated = {"op": "update", "urn": f"urn:pulumi:dev::proj::{PP}::gated",
+             "oldState": {"inputs": {"profile_id": "p", "name": "gated"},
+                          "outputs": {"profile_id": "p", "name": "gated", "policy_id": "id-1"}},
+             "newState": {"inputs": {"profile_id": "p", "name": "gated", "description": "x"}}}
+    order = {"op": "update", "urn": f"urn:pulumi:dev::proj::{ORDER}::order",
+             "oldState": {"inputs": {"profile_id": "p", "policies": ["id-1", "id-2"]},
+                          "outputs": {"profile_id": "p", "policies": ["id-1", "id-2"], "policy_ids": ["id-1", "id-2"],
+                                      "policy_names": ["gated", "open"]}},
+             "newState": {"inputs": {"profile_id": "p", "policies": ["id-2", UNKNOWN]}}}
+    changes = build_report({"steps": [gated, order]})
+    [moved] = [c for c in changes if c.kind == "ProfilePolicyOrder"]
+    assert moved.fields == [("policies", ["gated", "open"], ["open", UNKNOWN])]
+    text = render_text(changes) + render_markdown(changes)
+    assert UNKNOWN not in text and "(known after apply)" in text and '"open"' in text, text
+    assert "id-2" not in text, text
