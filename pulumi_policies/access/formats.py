@@ -37,7 +37,7 @@ class Subject:
     @property
     def marker(self) -> str:
         """The hidden line a pull-request comment is found by (one per stack), as tfcmt marks its comments."""
-        return f"<!-- pulumi-policies:access:{self.project or '?'}/{self.stack or '?'} -->"
+        return f"<!-- pulumi-policies-access: {self.project or '?'}/{self.stack or '?'} -->"
 
     def location(self, via: Sequence[str]) -> tuple[str, int, str]:
         """(file relative to the working directory, line, policy) of the first policy of `via` whose declaration the

@@ -144,7 +144,7 @@ def test_exceptions_kinds_selectors_sarif_and_junit_on_a_real_preview(server, ma
         'estate[estate-a], reach resources env in [dev]): "estate migration", owner `estate-team`' in ok.stdout
     assert "**Unused exceptions** (they matched no change):\n- exception #6 (user:zed): \"left the company\"" \
         in ok.stdout
-    assert ok.stdout.rstrip().endswith(f"<!-- pulumi-policies:access:declared/{ps.stack.name} -->")
+    assert ok.stdout.rstrip().endswith(f"<!-- pulumi-policies-access: declared/{ps.stack.name} -->")
     # accepted gains do not cover a weaker approval
     assert cli(ps, *files_args, "--fail-on", "new-access", "--exceptions", str(accepted)).returncode == 3
 
@@ -246,7 +246,7 @@ def test_drift_finds_access_made_by_hand_and_changes_nothing(server, make_stack,
     assert narrowed.returncode == 0, narrowed.stdout
     assert narrowed.stdout.startswith("### Access drift (outside the code)\n\n**New access.**")
     assert "**user `mallory`**" in narrowed.stdout and "zed" not in narrowed.stdout
-    assert narrowed.stdout.rstrip().endswith(f"<!-- pulumi-policies:access:declared/{ps.stack.name} -->")
+    assert narrowed.stdout.rstrip().endswith(f"<!-- pulumi-policies-access: declared/{ps.stack.name} -->")
 
     # nothing was written: not the server, not the state
     assert comparable(server.admin.dump()) == dump

@@ -164,7 +164,7 @@ def test_an_unexpired_exception_accepts_an_expired_one_fails_naming_it_and_unuse
     assert 'user `bob` gains resources env in [staging], access level `read` (via `read`): exception #1 (user:bob, ' \
         'policy read): "on call", owner `sec`, until 2026-12-31' in md
     assert "**Unused exceptions** (they matched no change):\n- exception #4 (user:bob, policy other)" in md
-    assert md.rstrip().endswith("<!-- pulumi-policies:access:proj/dev -->")
+    assert md.rstrip().endswith("<!-- pulumi-policies-access: proj/dev -->")
     doc = json.loads(formats.render("json", found, [], judged, formats.Subject("proj", "dev")))
     assert [(c["principal"]["name"], c["gate"]) for c in doc["changes"]] == [
         ("bob", "accepted"), ("carol", "fails"), ("dave", "accepted")]
