@@ -178,6 +178,15 @@ class PolicyFields(StrictModel):
             raise ValueError("must not be blank")
         return value
 
+    @field_validator("resource_labels")
+    @classmethod
+    def _label_values(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        empty = sorted(k for k, v in value.items() if not v)
+        if empty:  # a server reads it as matching nothing, or as any value: which one, nobody documents
+            raise ValueError(f"label {', '.join(map(repr, empty))} has no values: give at least one value, or leave "
+                             "the key out to match any value")
+        return value
+
     @field_validator("settings")
     @classmethod
     def _one_setting_per_type(cls, value: list[Any]) -> list[Any]:

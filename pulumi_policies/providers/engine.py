@@ -234,6 +234,7 @@ class PolicyProvider(ResourceProvider):
         news = _user_props(news)
         olds = _user_props(olds)
         replaces, changed = self.changed_fields(olds, news)
+        self._refuse_misnamed_members(olds, news)
         if set(replaces) - {CONNECTION} and news.get(IMPORT_ID) and self._names_current(news[IMPORT_ID], olds, news, id_):
             # The engine re-checks a replacement without its old inputs, so its create would see import_id and
             # adopt the very object the replacement then deletes. Say so at preview, before anything is done.
@@ -243,6 +244,23 @@ class PolicyProvider(ResourceProvider):
                 "replaced. Remove import_id from the program (it is needed only for the first adoption), then "
                 "run this again.")
         return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
+
+    def _refuse_misnamed_members(self, olds: dict[str, Any], news: dict[str, Any]) -> None:
+        """A member given with an id is that id's member: a name beside it that the server records for another id
+        (or the id under another name) is refused at preview, naming both, before a review reads the wrong person."""
+        declared, recorded = news.get("members"), olds.get("members")
+        if not isinstance(declared, dict) or not isinstance(recorded, dict):
+            return
+        for kind, given in declared.items():
+            held = {m.get("id"): m.get("name") for m in recorded.get(kind) or [] if isinstance(m, dict) and m.get("id")}
+            for member in given if isinstance(given, list) else []:
+                if not isinstance(member, dict) or member.get("id") not in held or not member.get("name"):
+                    continue
+                if held[member["id"]] and held[member["id"]] != member["name"] and UNKNOWN not in member.values():
+                    raise PolicyProviderError(
+                        f"{self.spec.describe(news)}: members.{kind}: the member with id {member['id']!r} is named "
+                        f"{held[member['id']]!r} on the server, but the program names it {member['name']!r}. A member "
+                        "given with an id is that id's member: give the name the server holds, or only the id.")
 
     def _names_current(self, import_id: Any, olds: dict[str, Any], news: dict[str, Any], id_: str) -> bool:
         """Does `import_id`, read against the declared inputs, name the object this resource holds now (by its id,

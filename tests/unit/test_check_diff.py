@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -159,3 +160,17 @@ def test_check_is_idempotent_and_its_output_diffs_clean_against_itself(inputs):
     once = RP.check({}, inputs).inputs
     assert RP.check({}, once).inputs == once
     assert RP.diff("x", once, once).changes is False
+
+
+def test_a_label_key_without_values_is_refused_at_preview():
+    f = failures(RP, {"name": "n", "resource_labels": {"team": [], "env": ["prod"]}})
+    assert "label 'team' has no values" in f["resource_labels"], f
+
+
+def test_a_member_whose_name_disagrees_with_its_id_is_refused_naming_both():
+    olds = {"name": "n", "members": {"users": [{"id": "u-1", "name": "mallory"}, {"id": "u-2", "name": "bob"}]}}
+    news = RP.check({}, {"name": "n", "members": {"users": [{"id": "u-1", "name": "bob"}]}}).inputs
+    with pytest.raises(Exception, match=r"id 'u-1' is named 'mallory' on the server, but the program names it 'bob'"):
+        RP.diff("x", olds, news)
+    agreeing = RP.check({}, {"name": "n", "members": {"users": [{"id": "u-1", "name": "mallory"}]}}).inputs
+    assert RP.diff("x", olds, agreeing).changes is True  # bob removed: a change, not a refusal
