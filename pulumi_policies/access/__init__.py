@@ -33,7 +33,7 @@ Tag membership is not known here: a tag is a principal of its own, and a Deny fo
 
 from __future__ import annotations
 
-from .compare import CHANGES, NEW_ACCESS, Change, changed, compare, new_access
+from .compare import CHANGES, NEW_ACCESS, Change, attributed, changed, compare, new_access
 from .documents import Resources, declared, resources_of_preview, resources_of_state
 from .gate import Gate, at_least, gate_steps
 from .model import (
@@ -51,12 +51,13 @@ from .model import (
     Unseen,
     build,
     member_ids,
+    principals,
 )
 from .render import render_json, render_markdown, render_text, summary
 from .review import Review, review
 
 __all__ = ["ACCESS_FIELDS", "CHANGES", "KNOWN_AFTER_APPLY", "NEW_ACCESS", "NOT_SHOWN", "ORDER_KIND", "PRINCIPAL_KINDS",
            "RESOURCE", "Access", "AccessModel", "Change", "Deny", "Gate", "Principal", "Reach", "Resources", "Review", "Unseen",
-           "at_least", "build", "changed", "compare", "declared", "gate_steps", "member_ids", "new_access",
-           "render_json", "render_markdown", "render_text", "resources_of_preview", "resources_of_state", "review",
-           "summary"]
+           "at_least", "attributed", "build", "changed", "compare", "declared", "gate_steps", "member_ids", "new_access",
+           "principals", "render_json", "render_markdown", "render_text", "resources_of_preview", "resources_of_state",
+           "review", "summary"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..declared import DeclaredPolicy
 from .gate import Gate, at_least
-from .model import ACCESS_FIELDS, AccessModel, Principal, Reach
+from .model import ACCESS_FIELDS, ORDER_KIND, AccessModel, Memo, Principal, Reach, build, principals
 
 CHANGES = ("gains", "weaker-approval", "loses", "stronger-approval")  # the order a report lists them in
 NEW_ACCESS = ("gains", "weaker-approval")
@@ -84,3 +84,47 @@ def changed(before: list[DeclaredPolicy], after: list[DeclaredPolicy]) -> set[st
                 for p in policies}
     was, now = fields(before), fields(after)
     return {name for name in {*was, *now} if was.get(name) != now.get(name)}
+
+
+def attributed(changes: list[Change], was: list[DeclaredPolicy], now: list[DeclaredPolicy],
+               ids: Mapping[tuple[str, str, str], set[str]]) -> list[Change]:
+    """`changes` (``compare`` of ``build(was)`` and ``build(now)``) with each ``via`` narrowed to the policies whose
+    change causes it. A changed policy causes a change when, that policy alone changed back, the change is gone (it
+    is needed), or when that policy alone changed makes it (it suffices: one of several that each would). So a
+    reordered ``ProfilePolicyOrder`` is named for the reach its new order opens, not for a member added to one of
+    its policies, and a policy touched in the same change is not named for what the order did. A change no single
+    policy explains keeps every changed policy involved. Each principal is tried on the policies that name it (and
+    the orders) alone: the model of one principal depends on nothing else."""
+    ambiguous: dict[Principal, list[Change]] = defaultdict(list)
+    for c in changes:
+        if len(c.via) > 1:
+            ambiguous[c.principal].append(c)
+    if not ambiguous:
+        return changes
+    old, new = {p.name: p for p in was}, {p.name: p for p in now}
+    named = {id(p): principals(p, ids) for p in (*was, *now)}
+    memo: Memo = {}
+    for principal, theirs in ambiguous.items():
+        def concerns(p: DeclaredPolicy, who: Principal = principal) -> bool:
+            return p.kind == ORDER_KIND or who in named[id(p)]
+        before = [p for p in was if concerns(p)]
+        after = [p for p in now if concerns(p)]
+        start = build(before, ids, memo, principal)
+
+        def outcome(policies: list[DeclaredPolicy], who: Principal = principal,
+                    start: AccessModel = start) -> set[tuple[str, Reach]]:
+            return {(c.change, c.reach) for c in compare(start, build(policies, ids, memo, who))}
+
+        causes: dict[tuple[str, Reach], list[str]] = defaultdict(list)
+        for name in sorted({v for c in theirs for v in c.via}):
+            named_in = [(c.change, c.reach) for c in theirs if name in c.via]
+            reverted = outcome([*(p for p in after if p.name != name), *([old[name]] if name in old else [])])
+            needed = [key for key in named_in if key not in reverted]
+            alone = outcome([*(p for p in before if p.name != name), *([new[name]] if name in new else [])]) \
+                if len(needed) < len(named_in) else set()
+            for key in named_in:
+                if key in needed or key in alone:
+                    causes[key].append(name)
+        for c in theirs:
+            c.via = causes.get((c.change, c.reach)) or c.via
+    return changes

@@ -359,53 +359,95 @@ def _principal(kind: str, m: Mapping[str, Any] | str, connection: str,
     return Principal(kind, str(given), connection)
 
 
-def build(policies: Iterable[DeclaredPolicy], ids: Mapping[tuple[str, str, str], set[str]] | None = None
-          ) -> AccessModel:
-    """The access model of these declared policies (and policy orders). Every value not seen is read as the widest
-    access for an Allow and as no Deny, no gate step, or no place in an order (``AccessModel.unseen`` lists them)."""
-    policies = list(policies)
-    unseen: list[Unseen] = []
-    orders = _orders(policies, unseen)
-    access_policies = [p for p in policies if _is_access_policy(p)]
-    ids = ids if ids is not None else _ids_of(access_policies)
-    grants: dict[Principal, list[_Grant]] = defaultdict(list)
-    for p in access_policies:
-        notes: list[tuple[str, str]] = []
-        access_type = p.get("access_type")
-        if not _seen(access_type):
-            notes.append(("access_type", "Allow"))
-        deny = access_type == "Deny"
-        live = True
-        for key, off in (("is_active", False), ("is_draft", True)):
-            value = p.get(key)
-            if value is not None and not _seen(value):
-                notes.append((key, "no Deny" if deny else ("active" if key == "is_active" else "not a draft")))
-                live = live and not deny
-            elif value is off:
-                live = False
-        connection = str(p.get("connection") or "")
-        reach = _reach(p.props, deny, notes) if live else None
-        gate_notes: list[tuple[str, str]] = []
-        steps = gate_steps(p.props, gate_notes)
-        if deny and gate_notes:
-            notes += [(f, "no Deny") for f, _ in gate_notes]
-            reach = None
-        else:
-            notes += gate_notes
-        unseen += [Unseen(p.name, f, r) for f, r in notes]
-        if reach is None:
-            continue
-        rank = UNORDERED
-        order = orders.get((connection, str(reach.profile))) or orders.get((connection, ANY_PROFILE)) \
-            if reach.profile is not None else None
-        if order is not None:
-            rank = order.rank({str(v) for v in (p.get("name"), p.get("policy_id")) if _known(v)})
+def principals(policy: DeclaredPolicy, ids: Mapping[tuple[str, str, str], set[str]]) -> set[Principal]:
+    """The principals a policy names (as ``build`` names them; none for a policy that grants nothing)."""
+    if not _is_access_policy(policy):
+        return set()
+    connection = str(policy.get("connection") or "")
+    return {_principal(kind, m, connection, ids) for kind, m in _members(policy)}
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What one access policy gives, before any order ranks it."""
+
+    unseen: tuple[Unseen, ...]
+    reach: Reach | None                          # None: it grants and denies nothing
+    gate: Gate
+    deny: bool
+    connection: str
+    known_as: frozenset[str]                     # its name and id, as an order lists it
+    principals: tuple[Principal, ...]
+
+
+def _read(p: DeclaredPolicy, ids: Mapping[tuple[str, str, str], set[str]]) -> _Read:
+    notes: list[tuple[str, str]] = []
+    access_type = p.get("access_type")
+    if not _seen(access_type):
+        notes.append(("access_type", "Allow"))
+    deny = access_type == "Deny"
+    live = True
+    for key, off in (("is_active", False), ("is_draft", True)):
+        value = p.get(key)
+        if value is not None and not _seen(value):
+            notes.append((key, "no Deny" if deny else ("active" if key == "is_active" else "not a draft")))
+            live = live and not deny
+        elif value is off:
+            live = False
+    connection = str(p.get("connection") or "")
+    reach = _reach(p.props, deny, notes) if live else None
+    gate_notes: list[tuple[str, str]] = []
+    steps = gate_steps(p.props, gate_notes)
+    if deny and gate_notes:
+        notes += [(f, "no Deny") for f, _ in gate_notes]
+        reach = None
+    else:
+        notes += gate_notes
+    unseen = [Unseen(p.name, f, r) for f, r in notes]
+    held: list[Principal] = []
+    if reach is not None:
         for kind, m in _members(p):
             principal = _principal(kind, m, connection, ids)
             if principal.name in (KNOWN_AFTER_APPLY, NOT_SHOWN):
                 unseen.append(Unseen(p.name, f"members ({kind})", "no Deny" if deny else
                                      f"a principal `{principal.name}` who gains it"))
-            grants[principal].append(_Grant(principal, reach, Gate.of(steps), p.name, deny, rank))
+            held.append(principal)
+    return _Read(tuple(unseen), reach, Gate.of(steps), deny, connection,
+                 frozenset(str(v) for v in (p.get("name"), p.get("policy_id")) if _known(v)), tuple(held))
+
+
+Memo = dict[int, tuple[DeclaredPolicy, "_Read | None"]]  # id(policy) -> (the policy, what it gives): repeated builds
+
+
+def build(policies: Iterable[DeclaredPolicy], ids: Mapping[tuple[str, str, str], set[str]] | None = None,
+          memo: Memo | None = None, only: Principal | None = None) -> AccessModel:
+    """The access model of these declared policies (and policy orders). Every value not seen is read as the widest
+    access for an Allow and as no Deny, no gate step, or no place in an order (``AccessModel.unseen`` lists them).
+    `memo` keeps what each policy gives across builds of the same policy objects (with the same `ids`); `only`
+    evaluates one principal."""
+    policies = list(policies)
+    unseen: list[Unseen] = []
+    orders = _orders(policies, unseen)
+    ids = ids if ids is not None else _ids_of(policies)
+    memo = memo if memo is not None else {}
+    grants: dict[Principal, list[_Grant]] = defaultdict(list)
+    for p in policies:
+        if id(p) not in memo:
+            memo[id(p)] = (p, _read(p, ids) if _is_access_policy(p) else None)
+        read = memo[id(p)][1]
+        if read is None:
+            continue
+        unseen += read.unseen
+        if read.reach is None:
+            continue
+        rank = UNORDERED
+        order = orders.get((read.connection, str(read.reach.profile))) or orders.get((read.connection, ANY_PROFILE)) \
+            if read.reach.profile is not None else None
+        if order is not None:
+            rank = order.rank(set(read.known_as))
+        for principal in read.principals:
+            if only is None or principal == only:
+                grants[principal].append(_Grant(principal, read.reach, read.gate, p.name, read.deny, rank))
     model = AccessModel(orders={key: o.name for key, o in orders.items()}, unseen=unseen)
     for principal, held in grants.items():
         _evaluate(principal, held, model)

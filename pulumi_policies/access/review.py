@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..preview import Preview
-from .compare import Change, changed, compare, new_access
+from .compare import Change, attributed, changed, compare, new_access
 from .documents import Resources, declared, resources_of_preview
 from .model import AccessModel, Unseen, build, member_ids
 
@@ -31,5 +31,5 @@ def review(preview: Preview, state: Resources | None, baseline: AccessModel | No
     if baseline is not None:
         return Review(compare(baseline, after_model), list(after_model.unseen), after_model)
     before_model = build(was, ids)
-    return Review(compare(before_model, after_model, changed(was, now)),
+    return Review(attributed(compare(before_model, after_model, changed(was, now)), was, now, ids),
                   [*after_model.unseen, *(u for u in before_model.unseen if u not in after_model.unseen)], after_model)

@@ -139,6 +139,43 @@ def test_policy_order_decides_which_allow_and_which_deny_count():
     assert [(c.change, c.via) for c in found] == [("gains", ["order"])]
 
 
+def causes(before, after):
+    """(principal, change, via) as ``review`` gives them: each via narrowed to the policies whose change causes it."""
+    b = [p for kind, name, props in before for p in policies_of(kind, name, props)]
+    a = [p for kind, name, props in after for p in policies_of(kind, name, props)]
+    ids = access.member_ids(b, a)
+    found = access.attributed(access.compare(access.build(b, ids), access.build(a, ids), access.changed(b, a)), b, a, ids)
+    return [(c.principal.name, c.change, c.via) for c in found]
+
+
+def test_via_names_only_the_policies_whose_change_causes_the_change():
+    gated = pp("gated", users=["ann"], condition=APPROVAL)
+    open_ = pp("open", users=["ann"])
+    first_gated = ("ProfilePolicyOrder", "order", {"profile_id": "prof-eng", "policies": ["gated", "open"]})
+    first_open = ("ProfilePolicyOrder", "order", {"profile_id": "prof-eng", "policies": ["open", "gated"]})
+    # a member added to a policy of a profile whose order also changes: the order opens ann's ungated path, the
+    # member is zed's gain; every involved changed policy would name both for each
+    touched = pp("open", users=["ann", "zed"])
+    assert causes([gated, open_, first_gated], [gated, touched, first_open]) == [
+        ("ann", "weaker-approval", ["order"]), ("zed", "gains", ["open"])]
+    assert sorted(c.via for c in access.compare(model(gated, open_, first_gated), model(gated, touched, first_open),
+                                                {"open", "order"})) == [["open", "order"]] * 2  # compare alone: both
+    # the order changed, a member added elsewhere in the profile: the order causes nothing
+    assert causes([gated, first_gated], [gated, pp("more", users=["zed"]), first_open]) == [("zed", "gains", ["more"])]
+    # each of two causes needed (bob added to the Allow, his Deny deleted): both named
+    allow, deny = rp("read", users=["alice"]), rp("no-bob", users=["bob"], access_type="Deny")
+    assert causes([allow, deny], [rp("read", users=["alice", "bob"])]) == [("bob", "gains", ["no-bob", "read"])]
+    # either of two new Allows would do it: both named; a changed Deny of another reach is not
+    far = rp("no-bob-prod", users=["bob"], access_type="Deny", resource_labels={"env": ["prod"]})
+    assert causes([allow, far], [allow, rp("x", users=["bob"]), rp("y", users=["bob"]),
+                                 rp("no-bob-prod", users=["bob", "carl"], access_type="Deny",
+                                    resource_labels={"env": ["prod"]})]) == [("bob", "gains", ["x", "y"])]
+    # an unseen is_active of a Deny and bob added to the Allow it shadowed: both cause his gain
+    hidden = rp("no-bob", users=["bob"], access_type="Deny", is_active=UNKNOWN)
+    assert causes([allow, deny], [rp("read", users=["alice", "bob"]), hidden]) == \
+        [("bob", "gains", ["no-bob", "read"])]
+
+
 def test_sets_unknown_members_and_the_saved_model():
     items = {"policies": {"a": {"name": "a", "members": {"users": [{"name": "alice"}]}},
                           "b": {"name": "b", "members": {"users": [{"name": UNKNOWN}]}}}}
