@@ -2,7 +2,7 @@
 
     PulumiPoliciesError
     ├── PolicyAPIError          client/errors.py: a call to a policy API failed (its own tree there)
-    ├── PolicyProviderError     providers/engine.py: a resource operation failed, said whole
+    ├── PolicyProviderError     providers/base.py: a resource operation failed, said whole
     ├── OrderError              providers/ordering.py: a declared policy order does not fit the profile
     ├── ConfigurationError      connections.py: an endpoint, credential or connection setting is missing or wrong
     ├── NoProject               stacks.py: no Pulumi project where a stack command looks

@@ -38,9 +38,8 @@ from . import backends, connections, stacks
 from .engine_state import PROVIDER_KEY, urn_name, user_props
 from .errors import PulumiPoliciesError
 from .providers import CONNECTION, PROVIDERS, SET_PROVIDERS, PolicyProvider
-from .providers.engine import IMPORT_ID
 from .providers.sets import new_set_id
-from .registry import IDS, ITEMS, TYPE_PREFIX, item_label
+from .registry import IDS, IMPORT_ID, ITEMS, TYPE_PREFIX, item_label
 
 
 class RecoveryError(PulumiPoliciesError):

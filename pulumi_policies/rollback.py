@@ -31,9 +31,8 @@ from pulumi import automation as auto
 from . import backends, stacks
 from .engine_state import urn_name, user_props
 from .errors import PulumiPoliciesError
-from .providers.engine import IMPORT_ID
 from .recovery import adopt_set_items, pending_creates
-from .registry import ITEMS, TYPE_PREFIX, item_label
+from .registry import IMPORT_ID, ITEMS, TYPE_PREFIX, item_label
 
 MARK = "pulumi-policies rollback to"  # the update message of a rollback; names the checkpoint it returns to
 ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")

@@ -6,7 +6,7 @@ function and a budget).
   429 (honouring Retry-After) and 5xx;
 - a POST is never resent here: only its caller can tell whether resending is safe (a create that
   may have landed must be looked up first), so the caller runs its own attempts with the same policy
-  (see ``providers.engine``), and no POST is ever sent by two nested loops.
+  (see ``providers.adoption``), and no POST is ever sent by two nested loops.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 (``transient``), a backoff function that honours ``Retry-After`` (``RetryPolicy.wait``), and a budget.
 
 Two loops use it, and only these two: the client's (``APIClient.request``: idempotent calls only) and the
-provider's create loop (``providers.engine``: a POST, sent again only once it has ruled out that the lost attempt
+provider's create loop (``providers.adoption``: a POST, sent again only once it has ruled out that the lost attempt
 landed). Neither holds a rule of its own; the constants are here.
 """
 

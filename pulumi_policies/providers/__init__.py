@@ -8,7 +8,8 @@ reference (the names are the ones earlier releases wrote into existing states).
 from typing import Any, TypeVar
 
 from ..registry import CONNECTION, SET_SUFFIX, SPECS, TYPE_MODULE, TYPE_PREFIX, UNKNOWN, ResourceSpec, register
-from .engine import PolicyProvider, PolicyProviderError
+from .base import PolicyProviderError
+from .policy import PolicyProvider
 from .sets import PolicySetProvider
 
 PROVIDERS: dict[str, type[PolicyProvider]] = {}

@@ -48,7 +48,7 @@ from ..client.resource_manager import ProfileOrdering
 from ..engine_state import user_props
 from ..errors import PulumiPoliciesError
 from . import PROVIDERS
-from .engine import PolicyProviderError
+from .base import PolicyProviderError
 from .specs import CONNECTION
 
 KIND = "ProfilePolicyOrder"

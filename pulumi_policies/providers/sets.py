@@ -47,7 +47,9 @@ from .. import connections
 from ..engine_state import PROVIDER_KEY, WRITTEN_BY, stamped
 from ..registry import CONNECTION, IDS, ITEMS, SET_SUFFIX, ResourceSpec, item_key, items_of
 from . import partial as partial_state
-from .engine import PolicyProvider, PolicyProviderError, _user_props, as_said
+from .base import PolicyProviderError, as_said
+from .base import user_inputs as _user_props
+from .policy import PolicyProvider
 
 T = TypeVar("T")
 _slots_lock = threading.Lock()

@@ -17,6 +17,7 @@ from . import builtin as _builtin  # noqa: F401 - registers the built-in kinds
 from .spec import (
     CONNECTION,
     IDS,
+    IMPORT_ID,
     ITEMS,
     SET_SUFFIX,
     SPECS,
@@ -33,6 +34,6 @@ from .spec import (
 )
 
 __all__ = [
-    "CONNECTION", "IDS", "ITEMS", "SET_SUFFIX", "SPECS", "TYPE_MODULE", "TYPE_PREFIX", "UNKNOWN", "Remote",
+    "CONNECTION", "IDS", "IMPORT_ID", "ITEMS", "SET_SUFFIX", "SPECS", "TYPE_MODULE", "TYPE_PREFIX", "UNKNOWN", "Remote",
     "ResourceSpec", "contains_unknown", "item_key", "item_label", "item_spec", "items_of", "register", "set_kinds",
 ]

@@ -19,6 +19,7 @@ from ..engine_state import contains_unknown
 from ..models import Marker, fields_with
 
 CONNECTION = "connection"  # every resource's input naming its connection (connections.py): part of its scope
+IMPORT_ID = "import_id"  # every resource's input naming an existing object to adopt (an id or a natural key)
 TYPE_MODULE = "pulumi_policies"
 TYPE_PREFIX = f"pulumi-python:dynamic/{TYPE_MODULE}:"  # + kind: the type token of each resource
 

@@ -134,7 +134,7 @@ def test_an_unknown_value_stops_only_the_rules_that_read_it():
     """At preview, pulumi-policy hands rules a proxy that raises on values not known yet."""
     from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-    from pulumi_policies.providers.engine import UNKNOWN
+    from pulumi_policies.engine_state import UNKNOWN
 
     prod = {"name": "prod-admins", "access_type": "Allow", "resource_labels": {"env": ["prod"]},
             "description": UNKNOWN, "members": {}}

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from pulumi_policies import connections
+from pulumi_policies.engine_state import UNKNOWN
 from pulumi_policies.providers import PROVIDERS
-from pulumi_policies.providers.engine import UNKNOWN
 from tests.support.policies import Api
 
 RP, PP, CP = (PROVIDERS[k]() for k in ("ResourcePolicy", "ProfilePolicy", "ConfigurationPolicy"))

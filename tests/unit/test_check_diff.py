@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pulumi_policies.engine_state import UNKNOWN
 from pulumi_policies.providers import PROVIDERS
-from pulumi_policies.providers.engine import UNKNOWN
 
 RP, PP, CP = (PROVIDERS[k]() for k in ("ResourcePolicy", "ProfilePolicy", "ConfigurationPolicy"))
 

@@ -10,9 +10,9 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from pulumi_policies import connections
 from pulumi_policies.declared import policies_of
+from pulumi_policies.engine_state import UNKNOWN
 from pulumi_policies.export import Found, render
 from pulumi_policies.providers import SET_PROVIDERS, SPECS, PolicyProviderError, partial
-from pulumi_policies.providers.engine import UNKNOWN
 from pulumi_policies.providers.sets import IDS, ITEMS
 from pulumi_policies.report import build_report
 

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 
-from pulumi_policies.providers.engine import UNKNOWN
+from pulumi_policies.engine_state import UNKNOWN
 from pulumi_policies.report import build_report, preview_errors, render_markdown, render_text
 
 RP = "pulumi-python:dynamic/pulumi_policies:ResourcePolicy"
