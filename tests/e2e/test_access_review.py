@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.policies import new_policy_stack
 
 APPROVAL = {"approval": {"approvers": {"tags": ["sre-leads"]}, "manager_approval": {"condition": "All",
@@ -194,3 +196,94 @@ def test_the_gate_fails_closed_without_noise_and_the_readme_workflow_runs(server
                                *args], input=stdin, capture_output=True, text=True, env=ps.stack.env, timeout=60)
         assert proc.returncode == 1 and said in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, \
             (args, proc.stderr)
+
+
+def pp(name, members, **args):
+    return {"type": "ProfilePolicy", "name": name, "args": {"profile_id": "prof-eng", "name": name, "members": members,
+                                                            **args}}
+
+
+def order(*policies):
+    return {"type": "ProfilePolicyOrder", "name": "order",
+            "args": {"profile_id": "prof-eng", "policies": list(policies)}}
+
+
+def verdict(ps, tmp_path, *args):
+    """`access --fail-on new-access` (JSON) on the stack's preview and state as the engine writes them, and `diff`
+    of the same files printing the same access changes as `access` (text): (exit code, the JSON document)."""
+    preview, state = tmp_path / "preview.json", tmp_path / "state.json"
+    preview.write_text(ps.stack.pulumi("preview", "--json").stdout)
+    state.write_text(ps.stack.pulumi("stack", "export", "--show-secrets").stdout)
+    try:
+        def cli(*command):
+            return subprocess.run([sys.executable, "-m", "pulumi_policies.cli", *command, "--state", str(state),
+                                   str(preview)], capture_output=True, text=True, env=ps.stack.env, timeout=120)
+        gate = cli("access", "--format", "json", "--fail-on", "new-access", *args)
+        assert gate.returncode in (0, 3), gate.stdout + gate.stderr
+        text, diff = cli("access", "--format", "text"), cli("diff", "--format", "text")
+        assert diff.returncode == 0 and diff.stdout[diff.stdout.index("Access changes:"):].strip() == text.stdout.strip(), \
+            diff.stdout + diff.stderr
+        return gate.returncode, json.loads(gate.stdout), gate.stdout + text.stdout + diff.stdout
+    finally:
+        state.unlink()  # it holds the secrets in plaintext
+
+
+@pytest.mark.parametrize("server", ["britive"], indirect=True)
+def test_values_the_preview_hides_fail_closed_and_a_refresh_adds_no_noise(server, make_stack, tmp_path):
+    """The adopter's ways past the gate (issue 31), each on the engine's own preview: a Deny switched off by a value
+    known only after apply, a secret member, a reorder whose moved policy is also touched; and after a refresh, a new
+    Allow for reach already held is no change."""
+    base = [
+        rp("read", users("dan")),
+        rp("no-bob", users("bob"), access_type="Deny"),
+        pp("gated", users("ann"), condition=APPROVAL),
+        pp("open", users("ann")),
+        order("@gated.policy_id", "@open.policy_id"),  # ann's path is the gated one
+    ]
+    ps = new_policy_stack(make_stack, server, tmp_path / "project")
+    ps.declare(*base).stack.up()
+    baseline = tmp_path / "baseline.json"
+    code, doc, _ = verdict(ps, tmp_path, "--save-model", str(baseline))
+    assert code == 0 and doc["changes"] == [], doc
+
+    # a Deny whose is_active is known only after apply (False), and bob added to the Allow it shadowed
+    hidden = copy.deepcopy(base)
+    by_name(hidden, "read")["args"]["members"] = users("dan", "bob")
+    by_name(hidden, "no-bob")["args"]["is_active"] = {"$after": "@other.policy_id", "value": False}
+    ps.declare(rp("other", users("nobody"), is_active=False), *hidden)  # created by this update: its id unknown
+    code, doc, _ = verdict(ps, tmp_path)
+    assert code == 3 and found_in(doc) == [("bob", "gains", ("no-bob", "read"))], doc
+    assert {"policy": "no-bob", "field": "is_active", "read_as": "no Deny"} in doc["unseen"], doc["unseen"]
+
+    # the ungated Allow moved ahead of the gated one, and touched in the same change (a member added): the order
+    # weakens ann's approval, the touch is zed's gain, each named for its own
+    reordered = copy.deepcopy(base)
+    by_name(reordered, "open")["args"]["members"] = users("ann", "zed")
+    by_name(reordered, "order")["args"]["policies"] = ["@open.policy_id", "@gated.policy_id"]
+    ps.declare(*reordered)
+    code, doc, _ = verdict(ps, tmp_path)
+    assert code == 3 and found_in(doc) == [("ann", "weaker-approval", ("order",)), ("zed", "gains", ("open",))], doc
+
+    # a secret member: the preview shows the members as "[secret]", a principal nobody can name gains (the members
+    # the state showed are read as gone); nothing prints the secret
+    secret = copy.deepcopy(base)
+    by_name(secret, "read")["args"]["members"] = {"users": [{"name": "dan"}, {"name": {"$secret": "alice"}}]}
+    ps.declare(*secret)
+    code, doc, printed = verdict(ps, tmp_path)
+    assert code == 3 and [f for f in found_in(doc) if f[1] != "loses"] == [("(secret)", "gains", ("read",))], doc
+    assert "alice" not in printed
+    # ... applied, the state read with --show-secrets names her against the model saved before
+    ps.stack.up()
+    assert "alice" not in json.dumps(ps.stack.outputs())
+    code, doc, _ = verdict(ps, tmp_path, "--baseline", str(baseline))
+    assert code == 3 and found_in(doc) == [("alice", "gains", ("read",))], doc
+
+    # after a refresh, a new Allow for what dan already holds under the same gate is no change
+    ps.stack.refresh()
+    ps.declare(*secret, rp("again", users("dan")))
+    code, doc, _ = verdict(ps, tmp_path)
+    assert code == 0 and doc["changes"] == [], doc
+
+
+def found_in(doc):
+    return sorted((c["principal"]["name"], c["change"], tuple(c["via"])) for c in doc["changes"])

@@ -2,7 +2,10 @@
 
 A string "@<name>.<output>" anywhere in the args is that output of a resource declared earlier in the list (an
 Output, known after apply or at preview as the engine decides): e.g. a ProfilePolicyOrder given a policy's
-``policy_id``."""
+``policy_id``. Two forms make a value the engine hides at preview, anywhere in the args:
+- ``{"$secret": value}``: ``pulumi.Output.secret(value)`` (``"[secret]"`` in ``pulumi preview --json``);
+- ``{"$after": "@<name>.<output>", "value": value}``: `value` once that output is known
+  (``output.apply(lambda _: value)``): unknown at preview while the resource named is being created."""
 
 import json
 from pathlib import Path
@@ -21,6 +24,11 @@ def resolved(value: Any) -> Any:
         return getattr(declared[name], attr)
     if isinstance(value, list):
         return [resolved(v) for v in value]
+    if isinstance(value, dict) and value.keys() == {"$secret"}:
+        return pulumi.Output.secret(resolved(value["$secret"]))
+    if isinstance(value, dict) and value.keys() == {"$after", "value"}:
+        known = resolved(value["value"])
+        return resolved(value["$after"]).apply(lambda _: known)
     if isinstance(value, dict):
         return {k: resolved(v) for k, v in value.items()}
     return value
