@@ -6,13 +6,13 @@ Read lazily (``_Props``), so that at preview a value the engine does not know ye
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .models import Marker, fields_with
 from .models.canonical import python_keys
-from .registry import ITEMS, SPECS, TYPE_PREFIX, ResourceSpec, item_key, item_label, item_spec, items_of
+from .registry import ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, ResourceSpec, item_key, item_label, item_spec, items_of
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,13 @@ class _Props(Mapping[str, Any]):
         self._keys = {aliases.get(k, k): k for k in raw if not k.startswith("__")}
 
     def __getitem__(self, key: str) -> Any:
-        value = self._raw[self._keys[key]]
+        return self._python(key, self._raw[self._keys[key]])
+
+    def plain(self, key: str) -> Any:
+        """The value as plain data, each part not known yet ``UNKNOWN`` (see ``known``)."""
+        return self._python(key, _plain(self._raw, self._keys[key]))
+
+    def _python(self, key: str, value: Any) -> Any:
         if not self._model:
             return value
         try:
@@ -81,6 +87,30 @@ class _Props(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._keys)
+
+
+def _plain(container: Any, key: Any) -> Any:
+    """container[key] as plain data, read part by part: a part not known yet (pulumi-policy's proxies raise on
+    reading one at preview) is ``UNKNOWN`` and spoils only itself."""
+    try:
+        value = container[key]
+    except Exception:  # noqa: BLE001 - pulumi-policy's UnknownValueError; this module knows nothing of Pulumi
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return {str(k): _plain(value, k) for k in list(value)}
+    if isinstance(value, Sequence) and not isinstance(value, str):  # pulumi-policy's list proxies are Sequences
+        return [_plain(value, i) for i in range(len(value))]
+    return value
+
+
+def known(policy: DeclaredPolicy, keys: Iterable[str] | None = None) -> DeclaredPolicy:
+    """`policy` with its inputs (those of `keys`, when given) read once into plain data under Python names, each part
+    not known yet ``UNKNOWN``: for a reader of every value (the access model reads it as the widest access), where a
+    rule reading one field stops at a value not known yet (pulumi-policy reports it as not run)."""
+    props = policy.props
+    wanted = [k for k in (keys if keys is not None else props) if k in set(props)]  # keys are known at preview
+    read = props.plain if isinstance(props, _Props) else (lambda k: _plain(props, k))
+    return DeclaredPolicy(policy.kind, policy.name, {k: read(k) for k in wanted})
 
 
 def normalise(kind: str, name: str, props: Mapping[str, Any]) -> DeclaredPolicy:

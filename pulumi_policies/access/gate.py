@@ -19,13 +19,9 @@ def _known(value: Any) -> bool:
 
 
 def _get(data: Any, name: str) -> Any:
-    """`name` (snake_case) of a mapping that may use the wire's camelCase."""
-    if not isinstance(data, Mapping):
-        return None
-    if name in data:
-        return data[name]
-    head, *rest = name.split("_")
-    return data.get(head + "".join(p.title() for p in rest))
+    """`name` of a mapping (Python names: ``declared`` converts a policy's inputs, ``_condition`` a condition given as
+    a JSON string)."""
+    return data.get(name) if isinstance(data, Mapping) else None
 
 
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..access import ACCESS_FIELDS, Reach, build
-from ..declared import DeclaredPolicy
+from ..declared import DeclaredPolicy, known
 from ..models.canonical import canonical
-from ..registry import SPECS, UNKNOWN, ResourceSpec
+from ..registry import SPECS, ResourceSpec
 
 # Justifications a regex must refuse at least one of; a regex accepting all of them accepts anything.
 PROBES = ("x", "because", "n/a", "1234", "fix it", "-")
@@ -60,34 +60,13 @@ def reaches_production(reach: Reach, config: Mapping[str, Any]) -> bool:
 def production_access_needs_approval(policies: Iterable[DeclaredPolicy], config: Mapping[str, Any]) -> Iterator[str]:
     """Access to production, as the access model computes it for the whole stack (Deny, order and liveness applied,
     so a Deny removed or a label widened counts as surely as a member added), is approved."""
-    policies = [_known_fields(p) for p in policies]
+    policies = [known(p, ACCESS_FIELDS) for p in policies]  # every value read; one not known yet is the widest
     labels = {p.name: p.label for p in policies}
     for held in build(policies).accesses:
         if not held.gate.approved and reaches_production(held.reach, config):
             via = ", ".join(labels.get(v, v) for v in held.via)
             yield (f"{via} allows {held.principal.text().replace('`', '')} access to production ({held.reach.text()}"
                    f") without approval: {APPROVAL_HINT}.").replace("`", "'")
-
-
-def _known_fields(policy: DeclaredPolicy) -> DeclaredPolicy:
-    """The fields the access model reads, as plain values, each value not known yet (pulumi-policy raises on reading
-    one at preview) the model's unknown: the widest access it could be, never a rule not run."""
-    declared = set(policy.props)  # the keys are known at preview; only values may not be
-    return DeclaredPolicy(policy.kind, policy.name,
-                          {key: _read(policy.props, key) for key in ACCESS_FIELDS if key in declared})
-
-
-def _read(container: Any, key: Any) -> Any:
-    """container[key] as plain values, read one by one: an unknown spoils only itself."""
-    try:
-        value = container[key]
-    except Exception:  # noqa: BLE001 - pulumi-policy's UnknownValueError; this module knows nothing of Pulumi
-        return UNKNOWN
-    if isinstance(value, Mapping):
-        return {str(k): _read(value, k) for k in list(value)}
-    if isinstance(value, Sequence) and not isinstance(value, str):  # pulumi-policy's list proxies are Sequences
-        return [_read(value, i) for i in range(len(value))]
-    return value
 
 
 def justification_regex_must_constrain(policy: DeclaredPolicy, config: Mapping[str, Any]) -> Iterator[str]:
