@@ -19,8 +19,11 @@ Pulumi id: the profile id, URL-escaped (``segment``): one order per profile, so 
 Terraform provider records, ``resource-manager/<profile_id>/policies/priority`` (prioritization.go 341-343), is read
 too, so ``ProfilePolicyOrder.get`` takes either.
 
-Like engine.py's provider, this object carries no attributes (it is pickled into the state) and its class lives in
-this installed module, so that it pickles by reference; credentials are read from ``connections``.
+Like every provider here (``base.ProviderBase``: configuration, failures redacted through the client's ``Redactor``,
+the operation errors, the connection check), this object carries no attributes (it is pickled into the state) and its
+class lives in this installed module under this name, so that it pickles by reference (states written by earlier
+versions name ``pulumi_policies.providers.ordering.ProfilePolicyOrderProvider``); credentials are read from
+``connections``.
 """
 
 from __future__ import annotations
@@ -30,26 +33,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
-from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from .. import connections, lifeline
-from ..client import NotFoundError, PolicyAPIError, segment
+from .. import connections
+from ..client import NotFoundError, segment
 from ..client.resource_manager import ProfileOrdering
-from ..engine_state import user_props
+from ..engine_state import UNKNOWN, contains_unknown, user_props
 from ..errors import PulumiPoliciesError
-from . import PROVIDERS
-from .base import PolicyProviderError
-from .specs import CONNECTION
+from ..registry import CONNECTION
+from .base import OPERATION_ERRORS, PolicyProviderError, ProviderBase, check_connection, failed
 
 KIND = "ProfilePolicyOrder"
 PROFILE_ID = "profile_id"
@@ -164,21 +156,8 @@ def current_order(recorded: Mapping[str, Any], by_priority: Sequence[Mapping[str
     return out
 
 
-def _contains_unknown(value: Any) -> bool:
-    if isinstance(value, list):
-        return any(_contains_unknown(v) for v in value)
-    return bool(value == UNKNOWN)
-
-
-class ProfilePolicyOrderProvider(ResourceProvider):
+class ProfilePolicyOrderProvider(ProviderBase):
     """check, diff, create, read, update, delete of a profile's policy order (see the module docstring)."""
-
-    # Nothing secret is ever on this object, so its pickle in the state needs no encryption.
-    serialize_as_secret_always = False
-
-    def configure(self, req: ConfigureRequest) -> None:
-        lifeline.watch_from_provider_process()  # end with the engine, even one killed with SIGKILL
-        connections.configure(req.config)
 
     # -- check -------------------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -194,7 +173,7 @@ class ProfilePolicyOrderProvider(ResourceProvider):
         failures += self._check_policies(inputs.get(POLICIES))
         connection = inputs.get(CONNECTION)
         if connection is not None and connection != UNKNOWN:
-            failures += PROVIDERS["ProfilePolicy"]().check_connection(connection, kind=KIND)
+            failures += check_connection(connection, KIND)
         checked = {k: v for k, v in inputs.items() if k in ARGUMENTS}
         return CheckResult(checked, failures)
 
@@ -235,7 +214,7 @@ class ProfilePolicyOrderProvider(ResourceProvider):
 
     @staticmethod
     def _same_policies(olds: Mapping[str, Any], declared: Any) -> bool:
-        if _contains_unknown(declared) or not isinstance(declared, list):
+        if contains_unknown(declared) or not isinstance(declared, list):
             return False
         recorded: list[list[Any]] = [v if isinstance(v := olds.get(k), list) else []
                                      for k in (POLICIES, POLICY_IDS, POLICY_NAMES)]
@@ -262,7 +241,7 @@ class ProfilePolicyOrderProvider(ResourceProvider):
             chosen = resolve(declared, by_priority, profile_id)
             ids = [str(p["id"]) for p in chosen]
             order = ordering.set_order(complete_order(ids, [str(p["id"]) for p in by_priority]))
-        except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
+        except OPERATION_ERRORS as exc:
             raise self._fail(inputs, action, exc) from None
         outs: dict[str, Any] = {PROFILE_ID: profile_id, POLICIES: declared, POLICY_IDS: ids,
                                 POLICY_NAMES: [str(p.get("name") or "") for p in chosen], ORDER: order, ENABLED: True}
@@ -281,7 +260,7 @@ class ProfilePolicyOrderProvider(ResourceProvider):
             ordering = ProfileOrdering(connections.resource_manager_client(props.get(CONNECTION)), profile_id)
             profile = ordering.profile()
             by_priority = ordering.by_priority() if profile is not None else []
-        except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
+        except OPERATION_ERRORS as exc:
             raise self._fail(props or {PROFILE_ID: id_}, f"read of {id_!r}", exc) from None
         if profile is None:
             return ReadResult(id_="", outs={})  # the profile was deleted: so is its order
@@ -300,12 +279,9 @@ class ProfilePolicyOrderProvider(ResourceProvider):
             ProfileOrdering(connections.resource_manager_client(props.get(CONNECTION)), parse_id(id_)).set_enabled(False)
         except NotFoundError:
             pass  # the profile is gone, and its order with it
-        except (PolicyAPIError, ValueError, connections.ConfigurationError) as exc:
+        except OPERATION_ERRORS as exc:
             raise self._fail(props or {PROFILE_ID: id_}, "delete", exc) from None
 
     @staticmethod
     def _fail(values: Mapping[str, Any], action: str, exc: Exception) -> PolicyProviderError:
-        text = str(exc)
-        for secret in connections.known_secrets():
-            text = text.replace(secret, "[REDACTED]")
-        return PolicyProviderError(f"{describe(values)}: {action} failed: {text}")
+        return failed(describe(values), action, exc)

@@ -211,6 +211,17 @@ def test_the_provider_pickles_by_reference_with_nothing_on_it():
     assert pulumi_policies.ProfilePolicyOrder._resource_type_name == "dynamic/pulumi_policies:ProfilePolicyOrder"
 
 
+def test_a_failure_is_said_whole_with_every_configured_secret_redacted():
+    token = "rm-token-0123456789"
+    connections.configure({"pulumi-policies:resourceManagerUrl": "https://rm.example",
+                           "pulumi-policies:resourceManagerToken": token})
+    try:
+        said = str(PO._fail({"profile_id": PROFILE}, "create", ValueError(f"the server said: bad token {token}")))
+    finally:
+        connections.configure({})
+    assert said == "ProfilePolicyOrder (profile 'prof-eng'): create failed: the server said: bad token [REDACTED]"
+
+
 # -- against the server -----------------------------------------------------------------------------
 @pytest.fixture
 def api(server):
