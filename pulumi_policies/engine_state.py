@@ -21,6 +21,9 @@ RESERVED_PREFIX = "__"
 # Which version of this package wrote a resource's outputs: recorded in the state beside ``__provider`` (a reserved
 # key, so no reader takes it for a policy field), read by upgrades (docs/operations.md, "Upgrading").
 WRITTEN_BY = "__written_by"
+# Every import_id the program declares, handed to each policy set at check (never recorded: check leaves it out of
+# the inputs it returns): providers/claims.py.
+PROGRAM_CLAIMS = "__claims"
 
 
 def stamped(outs: dict[str, Any]) -> dict[str, Any]:

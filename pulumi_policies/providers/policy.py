@@ -36,7 +36,15 @@ class PolicyProvider(Payload, Adoption, ProviderBase):
         return failed(self.spec.describe(inputs), action, exc)
 
     # -- check -------------------------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate and canonicalise the declared arguments (no HTTP). A resource being created (no old inputs) that
+        names an ``import_id`` claims that object in this update (claims.py)."""
+        result = self.checked(news)
+        claims.declare(self.spec, result.inputs, result.inputs.get(IMPORT_ID), new=not user_inputs(olds))
+        return result
+
+    def checked(self, news: dict[str, Any]) -> CheckResult:
+        """check's work for one policy, a set's item included (the set declares its new items' claims itself)."""
         inputs = user_inputs(news)
         import_id = inputs.pop(IMPORT_ID, None)
         connection = inputs.pop(CONNECTION, None)
@@ -71,7 +79,6 @@ class PolicyProvider(Payload, Adoption, ProviderBase):
             checked[IMPORT_ID] = import_id
         if connection is not None:
             checked[CONNECTION] = connection
-        claims.declare(self.spec, checked, import_id)
         return CheckResult(checked, as_said(failures))
 
 
@@ -139,7 +146,7 @@ class PolicyProvider(Payload, Adoption, ProviderBase):
         except OPERATION_ERRORS as exc:
             raise self._fail(inputs, "adopting " + repr(import_id) if import_id else "create", exc) from None
         if import_id:
-            claims.claim(self.spec, scope, record["id"])  # held here now: the resource it moved from leaves it
+            claims.adopted(self.spec, scope, record["id"])  # held here now: the resource it moved from leaves it
         return CreateResult(self.spec.pulumi_id(scope, record["id"]), stamped(self.outputs(record, scope)))
 
     # -- read --------------------------------------------------------------------------------------
@@ -203,12 +210,18 @@ class PolicyProvider(Payload, Adoption, ProviderBase):
 
     # -- delete ------------------------------------------------------------------------------------
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self.remove(id_, props)
+
+    def remove(self, id_: str, props: dict[str, Any], *, wait: bool = False) -> None:
+        """Delete the object, unless another resource of this update holds or adopts it (a rename, a move): then it
+        stays, held by that one. `wait`: a set's item removed in the set's own update waits for the resources the
+        program says claim it to be checked (claims.py)."""
         props = user_inputs(props)
         try:
             parsed, remote_id = self.spec.parse_id(id_)
             scope = {**self.spec.scope_of(props), **parsed}
-            if claims.claimed(self.spec, {**props, **scope}, remote_id):
-                return  # adopted by another resource of this update (a rename, a move): it stays, held by that one
+            if claims.claimed(self.spec, {**props, **scope}, remote_id, wait=wait):
+                return
             self.spec.remote(scope).delete(remote_id)  # a 404 is success: it is gone either way
         except OPERATION_ERRORS as exc:
             raise self._fail(props, "delete", exc) from None

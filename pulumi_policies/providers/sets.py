@@ -44,8 +44,9 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN  # the engine's placeholder for values known after apply
 
 from .. import connections
-from ..engine_state import PROVIDER_KEY, WRITTEN_BY, stamped
-from ..registry import CONNECTION, IDS, ITEMS, SET_SUFFIX, ResourceSpec, item_key, items_of
+from ..engine_state import PROGRAM_CLAIMS, PROVIDER_KEY, WRITTEN_BY, stamped
+from ..registry import CONNECTION, IDS, IMPORT_ID, ITEMS, SET_SUFFIX, ResourceSpec, item_key, items_of
+from . import claims
 from . import partial as partial_state
 from .base import PolicyProviderError, as_said
 from .base import user_inputs as _user_props
@@ -142,7 +143,9 @@ class PolicySetProvider(ResourceProvider):
         return PolicyProviderError("\n".join(lines))
 
     # -- check -------------------------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        claims.expect(news.get(PROGRAM_CLAIMS))  # every import_id of the program (resources/_base.py)
+        old_items = _user_props(olds).get(ITEMS) or {}
         inputs = _user_props(news)
         connection = inputs.pop(CONNECTION, None)
         raw = inputs.pop(ITEMS, None)
@@ -174,8 +177,10 @@ class PolicySetProvider(ResourceProvider):
             if value.get(CONNECTION) is not None:
                 failures.append(CheckFailure(ITEMS, f"{self.kind}.{ITEMS}[{index}].{CONNECTION}: the items of a set "
                                                     "live on the set's connection; set connection on the set"))
-            result = item.check({}, {k: v for k, v in value.items() if k != CONNECTION})
+            result = item.checked({k: v for k, v in value.items() if k != CONNECTION})
             key = item_key(self.spec, result.inputs) or f"#{index}"
+            claims.declare(self.spec, self.on_connection(connection, result.inputs), result.inputs.get(IMPORT_ID),
+                           new=key not in old_items)
             if key in first_index:
                 failures.append(CheckFailure(ITEMS, f"{self.kind}.{ITEMS}[{first_index[key]}] and [{index}] are both "
                                                     f"{self.spec.describe(result.inputs)}: a set holds each policy once"))
@@ -288,7 +293,7 @@ class PolicySetProvider(ResourceProvider):
         result = {**{k: CreateResult(i, old_items.get(k, {})) for k, i in ids.items()}, **done}  # as recorded, then done
         gone = {k: i for k, i in ids.items() if k not in new_items}
         if not failed:
-            deleted, failed = self._on_each(connection, gone, old_items, item.delete)
+            deleted, failed = self._on_each(connection, gone, old_items, partial(item.remove, wait=True))
             for key in deleted:
                 result.pop(key)
         if failed:

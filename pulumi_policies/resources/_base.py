@@ -11,6 +11,7 @@ from pulumi.dynamic import Resource
 from pulumi.runtime import resource as _sdk_resource
 
 from ..providers import CONNECTION, SPECS, TYPE_MODULE, PolicyProvider, ResourceSpec, provider_class
+from ..registry import IMPORT_ID
 
 
 def output_names(spec: ResourceSpec) -> tuple[str, ...]:
@@ -63,6 +64,29 @@ def _user_frames_only() -> None:
 _user_frames_only()
 
 
+_PROGRAM_CLAIMS: list[dict[str, Any]] = []  # every import_id this program declares (see program_claims)
+
+
+def record_claim(spec: ResourceSpec, args: dict[str, Any], connection: Any = None) -> None:
+    """Note that the program declares `args` (a resource's or a set item's) with an ``import_id``: the object it
+    names must not be deleted by another resource of the same update (providers/claims.py). Values known only
+    after apply are left out (such a claim is made by the adopting resource's own check)."""
+    import_id = args.get(IMPORT_ID)
+    connection = args.get(CONNECTION, connection)
+    scope = {f: args.get(f) for f in spec.scope_fields}
+    if isinstance(import_id, str) and all(isinstance(v, str) for v in scope.values()) \
+            and (connection is None or isinstance(connection, str)):
+        _PROGRAM_CLAIMS.append({"kind": spec.kind, IMPORT_ID: import_id, CONNECTION: connection, **scope})
+
+
+def program_claims() -> pulumi.Output[list[dict[str, Any]]]:
+    """The program's claims as a policy set hands them to its provider (``__claims``, never recorded in the state).
+
+    An apply runs once the program's own code has finished (the Python SDK registers resources from the event loop
+    after the program body returns), so the list is whole even for resources declared after the set."""
+    return pulumi.Output.from_input(None).apply(lambda _: list(_PROGRAM_CLAIMS))
+
+
 class EngineArgs(TypedDict, total=False):
     """The arguments every resource takes beside its model's fields (read by the provider engine itself)."""
 
@@ -105,6 +129,7 @@ class PolicyResource(Resource, ConnectionOutput):
     def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **kwargs: Any) -> None:
         props: dict[str, Any] = {name: None for name in self._output_names}
         props.update(kwargs)
+        record_claim(self._provider_class.spec, kwargs)
         super().__init__(self._provider_class(), resource_name, props, opts)
         self._known_ids()
 

@@ -9,9 +9,10 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
+from ..engine_state import PROGRAM_CLAIMS
 from ..providers import SPECS, TYPE_MODULE, PolicySetProvider, set_provider_class
 from ..registry import IDS, ITEMS, SET_SUFFIX
-from ._base import ConnectionOutput
+from ._base import ConnectionOutput, program_claims, record_claim
 from ._types import ConfigurationPolicyArgsDict, ProfilePolicyArgsDict, ResourcePolicyArgsDict
 
 
@@ -43,7 +44,10 @@ class PolicySet(Resource, PolicySetOutputs):
 
     def __init__(self, resource_name: str, policies: pulumi.Input[Sequence[Any]], *,
                  connection: pulumi.Input[str | None] = None, opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {ITEMS: policies, IDS: None, "connection": connection}
+        for item in policies if isinstance(policies, Sequence) and not isinstance(policies, str) else []:
+            if isinstance(item, dict):
+                record_claim(self._provider_class.item.spec, item, connection)
+        props = {ITEMS: policies, IDS: None, "connection": connection, PROGRAM_CLAIMS: program_claims()}
         super().__init__(self._provider_class(), resource_name, props, opts)
 
 
