@@ -11,9 +11,9 @@ from typing import Any
 from .emulator.profiles import PROFILES
 from .errors import PulumiPoliciesError
 
-# Exit codes of every command: 0 done (diff, access: a report written), 1 an error (said on standard error in one line),
-# 2 changes found (diff, access --detailed-exitcode), 3 new access (access --fail-on new-access: commands.EXIT_NEW_ACCESS), 130
-# interrupted.
+# Exit codes of every command: 0 done (diff, access: a report written), 1 an error (said on standard error in one line;
+# serve's bad options too), 2 changes found (diff, access --detailed-exitcode) or a command line argparse refuses,
+# 3 the gate fails (access --fail-on KIND: commands.EXIT_NEW_ACCESS), 130 interrupted.
 EXIT_ERROR = 1
 
 
@@ -99,10 +99,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                             faults=args.fault, fault_seed=args.fault_seed, latency_ms=args.latency_ms)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     scheme = "https" if args.tls_cert else "http"

@@ -261,7 +261,7 @@ def _policy_change(op: str, kind: str, resource: str, old: dict[str, Any], new: 
     for name in sorted(set(old) | set(new)):
         if old.get(name) == new.get(name) or _same(model, name, old, new, op):
             continue
-        if model is not None and name in model.model_fields and field_flag(model, name, Marker.ITEMS) \
+        if model is not None and name in model.model_fields and field_flag(model, name, Marker.ITEMIZED) \
                 and all(_itemised(v) for v in (old.get(name), new.get(name))):
             change.items.extend(_item_changes(model, name, old.get(name), new.get(name)))
         else:

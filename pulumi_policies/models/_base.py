@@ -14,7 +14,7 @@ Behaviour is declared next to the field (``Field(json_schema_extra=...)``) and r
                  matches a server's record that carries both (see ``canonical.aligned``).
 - ``RUN_STATE`` computed, and the server's own bookkeeping (last run, progress...): an export never writes it.
 - ``server_default(v)`` computed, and `v` when nobody set it: an export writes it only where it differs.
-- ``ITEMS``     a review report lists its items added and removed (by member, label key or setting type)
+- ``ITEMIZED``  a review report lists its items added and removed (by member, label key or setting type)
                  rather than the whole value old -> new.
 - ``GRANTS``    its items are who the policy grants access to: a review says who gains and loses access,
                  and the policy pack's access rules apply to every resource that has such a field.
@@ -52,7 +52,7 @@ class Marker(enum.Enum):
     REFERENCE = "reference"
     RUN_STATE = "run_state"
     SERVER_DEFAULT = "server_default"
-    ITEMS = "items"
+    ITEMIZED = "itemized"
     GRANTS = "grants"
     COMMA_SET = "comma_set"
     ABSENT_UNLESS = "absent_unless"
@@ -65,8 +65,8 @@ UNORDERED: JsonDict = {Marker.UNORDERED.value: True}
 CARRY_UNKNOWN: JsonDict = {Marker.CARRY_UNKNOWN.value: True}
 REFERENCE: JsonDict = {Marker.REFERENCE.value: True}
 RUN_STATE: JsonDict = {Marker.COMPUTED.value: True, Marker.RUN_STATE.value: True}
-ITEMS: JsonDict = {Marker.ITEMS.value: True}
-GRANTS: JsonDict = {Marker.ITEMS.value: True, Marker.GRANTS.value: True}
+ITEMIZED: JsonDict = {Marker.ITEMIZED.value: True}
+GRANTS: JsonDict = {Marker.ITEMIZED.value: True, Marker.GRANTS.value: True}
 
 
 def server_default(value: Any) -> JsonDict:

@@ -16,7 +16,7 @@ from ._base import (
     CARRY_UNKNOWN,
     COMPUTED,
     GRANTS,
-    ITEMS,
+    ITEMIZED,
     READ_ONLY,
     REFERENCE,
     REPLACE,
@@ -164,12 +164,12 @@ class PolicyFields(StrictModel):
     access_type: Literal["Allow", "Deny"] = Field("Allow", alias="accessType")
     consumer: str | None = Field(None, json_schema_extra=COMPUTED)
     # A settings type a server holds that this model does not know is kept on write, never refused when read.
-    settings: list[Setting] = Field(default_factory=list, json_schema_extra=marked(UNORDERED, ITEMS, CARRY_UNKNOWN))
+    settings: list[Setting] = Field(default_factory=list, json_schema_extra=marked(UNORDERED, ITEMIZED, CARRY_UNKNOWN))
     # Member kinds a server holds that this model does not know are kept on write.
     members: Members = Field(default_factory=Members, json_schema_extra=marked(CARRY_UNKNOWN, GRANTS))
     # UNORDERED on a mapping: the order of each key's values carries no meaning.
     resource_labels: dict[str, list[str]] = Field(default_factory=dict, alias="resourceLabels",
-                                                  json_schema_extra=marked(UNORDERED, ITEMS))
+                                                  json_schema_extra=marked(UNORDERED, ITEMIZED))
 
     @field_validator("name")
     @classmethod

@@ -124,7 +124,7 @@ class Adoption:
         ``<profile_id>/<name>``, ``<policyid>/<organization>``), which must match exactly one object."""
         key = self.spec.import_key(import_id, inputs)
         if key is None:
-            record = remote.retrieve(import_id)
+            record = remote.fresh(import_id)
             if record is None and self.spec.import_bare_name and "/" not in import_id:
                 key = {"name": import_id}  # no object of that id: the name Britive's Terraform provider imports by
             elif record is None:

@@ -156,7 +156,7 @@ class PolicyProvider(Payload, Adoption, ProviderBase):
         try:
             parsed, remote_id = self.spec.parse_id(id_)
             scope = {**self.spec.scope_of(props), **parsed}
-            record = self.spec.remote(scope).read(remote_id)
+            record = self.spec.remote(scope).listed(remote_id)
         except OPERATION_ERRORS as exc:
             raise self._fail(props or {"id": id_}, f"read of {id_!r}", exc) from None
         if record is None:
@@ -190,7 +190,7 @@ class PolicyProvider(Payload, Adoption, ProviderBase):
         _, changed = self.changed_fields(olds, inputs)
         whole = self.spec.full_replace or any(self._flag(f, Marker.CARRY_UNKNOWN) for f in changed)
         if changed and whole and fresh is None:
-            fresh = remote.retrieve(remote_id)
+            fresh = remote.fresh(remote_id)
             if fresh is None:
                 raise PolicyProviderError(
                     f"{self.spec.describe(inputs)}: update failed: {remote_id!r} no longer exists on the server "

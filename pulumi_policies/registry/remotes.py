@@ -45,10 +45,12 @@ class CollectionRemote:
         """The connection: its retry policy governs every call, and a create's attempts (see engine)."""
         return self.api.client
 
-    def retrieve(self, remote_id: str) -> dict[str, Any] | None:
+    def fresh(self, remote_id: str) -> dict[str, Any] | None:
+        """The object as the server holds it now: one GET, never served from a listing (before a write)."""
         return self.api.retrieve(remote_id)
 
-    def read(self, remote_id: str) -> dict[str, Any] | None:
+    def listed(self, remote_id: str) -> dict[str, Any] | None:
+        """The object for a refresh: served by one listing of the collection when many are read (listing.py)."""
         return LISTINGS.retrieve(self.key, remote_id, self.api.retrieve, self.api.list_all)
 
     def delete(self, remote_id: str) -> None:

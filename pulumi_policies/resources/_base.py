@@ -132,6 +132,7 @@ class PolicyResource(Resource, ConnectionOutput):
         record_claim(self._provider_class.spec, kwargs)
         super().__init__(self._provider_class(), resource_name, props, opts)
         self._known_ids()
+        self._known_keys(kwargs)
 
     def _known_ids(self) -> None:
         """The remote id output, from the resource's own Pulumi id rather than from the provider's outputs.
@@ -143,6 +144,15 @@ class PolicyResource(Resource, ConnectionOutput):
         spec = self._provider_class.spec
         if spec.id_output:
             setattr(self, spec.id_output, self.id.apply(lambda pulumi_id: spec.parse_id(pulumi_id)[1]))
+
+    def _known_keys(self, kwargs: dict[str, Any]) -> None:
+        """The natural key and scope outputs (``name``, ``profile_id``; ``policyid``, ``organization``) as declared,
+        once the resource has its id: the server keeps them as sent, so they stay known at preview through an update,
+        and whoever reads them still waits for the resource (an order naming a policy by ``name`` comes after it)."""
+        spec = self._provider_class.spec
+        for name in (*spec.natural_key, *spec.scope_fields):
+            if kwargs.get(name) is not None:
+                setattr(self, name, pulumi.Output.all(self.id, kwargs[name]).apply(lambda both: both[1]))
 
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None,

@@ -18,7 +18,7 @@ TOY = textwrap.dedent('''
     """A toy resource: a model pair, a spec with an in-memory collection, a resource class. Nothing else."""
     from pydantic import Field
 
-    from pulumi_policies.models._base import GRANTS, ITEMS, READ_ONLY, RUN_STATE, StrictModel, lenient, server_default
+    from pulumi_policies.models._base import GRANTS, ITEMIZED, READ_ONLY, RUN_STATE, StrictModel, lenient, server_default
     from pulumi_policies.models.resource_manager import Members
     from pulumi_policies.registry import ResourceSpec, register
     from pulumi_policies.resources._base import PolicyResource
@@ -29,7 +29,7 @@ TOY = textwrap.dedent('''
         archived: bool | None = Field(None, json_schema_extra=server_default(False))
         last_run: str | None = Field(None, json_schema_extra=RUN_STATE)
         members: Members = Field(default_factory=Members, json_schema_extra=GRANTS)
-        labels: dict[str, list[str]] = Field(default_factory=dict, json_schema_extra=ITEMS)
+        labels: dict[str, list[str]] = Field(default_factory=dict, json_schema_extra=ITEMIZED)
 
     ToyRecord = lenient(ToyArgs, name="ToyRecord", extra={"id": (str, Field(json_schema_extra=READ_ONLY))})
 
