@@ -207,6 +207,18 @@ class ProfilePolicyArgs(PolicyFields):
     profile_id: str = Field(alias="profileId", min_length=1, json_schema_extra=marked(REPLACE))
 
 
+class ProfilePolicyOrderArgs(StrictModel):
+    """Inputs of a profile's policy order (Britive's policy prioritisation): one declaration per profile.
+
+    Its provider (providers/ordering.py) checks these fields with messages of its own (each bad item named); the
+    model declares them once for the generated argument types and the field reference."""
+
+    profile_id: str = Field(alias="profileId", min_length=1, json_schema_extra=REPLACE,
+                            description="The profile whose policies are ordered")
+    policies: list[str] = Field(min_length=1, description="Policy ids (Outputs) or names of the profile, highest "
+                                "priority first, each once; the profile's other policies follow.")
+
+
 # A policy as a server returns it: every field optional, unknown fields kept; condition as an object or a JSON
 # string, members with or without ids (or ``[]``), camelCase or snake_case, settings of types nobody here knows.
 RmPolicyRecord = lenient(PolicyFields, name="RmPolicyRecord",

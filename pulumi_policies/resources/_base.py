@@ -87,11 +87,28 @@ def program_claims() -> pulumi.Output[list[dict[str, Any]]]:
     return pulumi.Output.from_input(None).apply(lambda _: list(_PROGRAM_CLAIMS))
 
 
-class EngineArgs(TypedDict, total=False):
-    """The arguments every resource takes beside its model's fields (read by the provider engine itself)."""
+class ConnectionArgs(TypedDict, total=False):
+    """The argument every resource takes beside its model's fields: where it lives."""
+
+    connection: pulumi.Input[str | None]        # a named connection; None or absent: the default one
+
+
+class EngineArgs(ConnectionArgs, total=False):
+    """The arguments every policy resource takes beside its model's fields (read by the provider itself)."""
 
     import_id: pulumi.Input[str]                # adopt this existing object (a remote id or a natural key)
-    connection: pulumi.Input[str | None]        # a named connection; None or absent: the default one
+
+
+def get_existing(cls: Any, provider: Any, resource_name: str, id: pulumi.Input[str],
+                 opts: pulumi.ResourceOptions | None, connection: str | None) -> Any:
+    """An object read by its Pulumi id without being managed (``X.get``): every output, on the default connection
+    or the one named."""
+    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+    resource = cls.__new__(cls)
+    props: dict[str, Any] = {n: None for n in cls._output_names}
+    props[CONNECTION] = connection
+    Resource.__init__(resource, provider, resource_name, props, opts)
+    return resource
 
 
 class ConnectionOutput:
@@ -159,10 +176,6 @@ class PolicyResource(Resource, ConnectionOutput):
             connection: str | None = None) -> Any:
         """Look up an existing object by its Pulumi id without managing it (read-only), on the default
         connection or the one named."""
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        resource = cls.__new__(cls)
-        props: dict[str, Any] = {n: None for n in cls._output_names}
-        props[CONNECTION] = connection
-        Resource.__init__(resource, cls._provider_class(), resource_name, props, opts)
+        resource = get_existing(cls, cls._provider_class(), resource_name, id, opts, connection)
         resource._known_ids()
         return resource

@@ -24,7 +24,9 @@ from pydantic import BaseModel
 from ..models import Marker, field_flag, field_marker
 from ..models._base import _parse_json_object
 from ..models.annotations import alternatives, is_model
+from ..models.resource_manager import ProfilePolicyOrderArgs
 from ..providers import specs
+from ..providers.ordering import KIND as ORDER_KIND
 
 TARGET = Path(__file__).with_name("_types.py")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "fields.md"  # in a source checkout; absent from an install
@@ -40,7 +42,7 @@ from typing import Any, Literal, NotRequired, Required, TypedDict
 
 import pulumi
 
-from ._base import ConnectionOutput, EngineArgs
+from ._base import ConnectionArgs, ConnectionOutput, EngineArgs
 '''
 
 
@@ -152,6 +154,7 @@ def render() -> str:
         by_record.setdefault(spec.record_model, []).append(spec)
     for kinds in by_record.values():
         writer.outputs(kinds)
+    writer.typed_dict(ProfilePolicyOrderArgs, name=f"{ORDER_KIND}ArgsDict", base="ConnectionArgs", wrap=True)
     return HEADER + "".join(f"\n\n{block}\n" for block in writer.blocks.values())
 
 
@@ -187,7 +190,7 @@ def render_docs() -> str:
     for spec in BUILT_IN:
         writer.typed_dict(spec.args_model, name=f"{spec.kind}ArgsDict", wrap=True)
     models: dict[str, type[BaseModel]] = {}
-    pending: list[Any] = [spec.args_model for spec in BUILT_IN]
+    pending: list[Any] = [*(spec.args_model for spec in BUILT_IN), ProfilePolicyOrderArgs]
     while pending:
         model = pending.pop(0)
         if model.__name__ in models:
@@ -205,7 +208,7 @@ def render_docs() -> str:
              "Generated from the models by `python -m pulumi_policies.resources._generate` (a test keeps it current):",
              "every argument, its type, whether it is required and how it behaves. Python names are shown; the wire's",
              "camelCase names (in parentheses) are accepted too. [Back to the README](../README.md).", ""]
-    kinds = {spec.args_model.__name__: spec.kind for spec in BUILT_IN}
+    kinds = {**{spec.args_model.__name__: spec.kind for spec in BUILT_IN}, ProfilePolicyOrderArgs.__name__: ORDER_KIND}
     for name, model in models.items():
         title = kinds.get(name, name)
         paragraph = " ".join((model.__doc__ or "").strip().split("\n\n")[0].split())

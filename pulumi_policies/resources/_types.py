@@ -10,7 +10,7 @@ from typing import Any, Literal, NotRequired, Required, TypedDict
 
 import pulumi
 
-from ._base import ConnectionOutput, EngineArgs
+from ._base import ConnectionArgs, ConnectionOutput, EngineArgs
 
 
 class TeamsAppChannelArgsDict(TypedDict, total=False):
@@ -261,3 +261,10 @@ class ConfigurationPolicyOutputs(ConnectionOutput):
     rule_description: pulumi.Output[str | None]
     schedule_descr: pulumi.Output[str | None]
     visibility: pulumi.Output[str | None]
+
+
+class ProfilePolicyOrderArgsDict(ConnectionArgs, total=False):
+    """Inputs of a profile's policy order (Britive's policy prioritisation): one declaration per profile."""
+
+    profile_id: Required[pulumi.Input[str]]
+    policies: Required[pulumi.Input[list[str]]]

@@ -3,15 +3,16 @@ prioritisation, ``/api/resource-manager/profiles/{id}/policies/order``). The pro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
+from typing_extensions import Unpack
 
 from ..providers import TYPE_MODULE
 from ..providers.ordering import KIND, OUTPUTS, ProfilePolicyOrderProvider
-from ._base import ConnectionOutput
+from ._base import ConnectionOutput, get_existing
+from ._types import ProfilePolicyOrderArgsDict
 
 
 class ProfilePolicyOrderOutputs(ConnectionOutput):
@@ -50,11 +51,10 @@ class ProfilePolicyOrder(Resource, ProfilePolicyOrderOutputs, module=TYPE_MODULE
     _output_names = OUTPUTS
     _provider_class = ProfilePolicyOrderProvider
 
-    def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, *,
-                 profile_id: pulumi.Input[str], policies: pulumi.Input[Sequence[pulumi.Input[str]]],
-                 connection: pulumi.Input[str | None] = None) -> None:
+    def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None,
+                 **kwargs: Unpack[ProfilePolicyOrderArgsDict]) -> None:
         props: dict[str, Any] = {name: None for name in self._output_names}
-        props.update(profile_id=profile_id, policies=policies, connection=connection)
+        props.update(kwargs)
         super().__init__(self._provider_class(), resource_name, props, opts)
 
     @classmethod
@@ -62,9 +62,5 @@ class ProfilePolicyOrder(Resource, ProfilePolicyOrderOutputs, module=TYPE_MODULE
             connection: str | None = None) -> ProfilePolicyOrder:
         """Read a profile's order by its Pulumi id (the profile id) without managing it: ``policies`` and
         ``policy_ids`` are then every policy of the profile, by priority."""
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        resource = cls.__new__(cls)
-        props: dict[str, Any] = {name: None for name in cls._output_names}
-        props["connection"] = connection
-        Resource.__init__(resource, cls._provider_class(), resource_name, props, opts)
+        resource: ProfilePolicyOrder = get_existing(cls, cls._provider_class(), resource_name, id, opts, connection)
         return resource
