@@ -117,10 +117,10 @@ class Payload:
         return outs
 
     def refreshed_inputs(self, outs: dict[str, Any]) -> dict[str, Any]:
-        """A policy's inputs as a set records them after a refresh (a set's own diff compares inputs): the managed
-        fields as the server holds them; carried fields are the program's business, left out."""
-        inputs = canonical(self.spec.args_model, outs, only=[f for f in self._fields if not self._flag(f, Marker.COMPUTED)
-                                                             or f in self.spec.scope_fields])
+        """A policy's inputs as a set records them after a refresh (the engine shows a changed set's diff from its
+        inputs): every field as the server holds it, canonical. A carried field the program does not declare is no
+        change (the provider's diff and the report compare it only where declared)."""
+        inputs = canonical(self.spec.args_model, outs)
         if CONNECTION in outs:
             inputs[CONNECTION] = outs[CONNECTION]
         return inputs

@@ -137,8 +137,10 @@ def test_conditions_round_trip_on_every_server_profile_and_a_real_change_shows(s
     shown = ps.stack.pulumi("preview", "--diff").stdout
     assert "condition" in shown and "oncall" in shown and "FRIDAY" in shown, shown
     preview = ps.stack.preview_json()
+    state = tmp_path / "state.json"  # the stack's other policies: what the access part reads besides the preview
+    state.write_text(ps.stack.pulumi("stack", "export", "--show-secrets").stdout)
     report = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "diff", "--format", "text",
-                             "--detailed-exitcode"],
+                             "--detailed-exitcode", "--state", str(state)],
                             input=json.dumps(preview), capture_output=True, text=True)
     assert report.returncode == 2 and "UPDATE   ProfilePolicy 'db-break-glass'" in report.stdout, report.stderr
     assert "condition:" in report.stdout
