@@ -21,7 +21,7 @@ from benchmarks._support import RESULTS, save_json, seeded_server
 from benchmarks.engine_cost import stack_for
 from tests.support.engine import ENGINE_BIN, process_tree
 
-INTERESTING = ("pulumi_policies", "engine.py", "specs.py", "_base.py", "Create", "Check", "Diff", "httpx",
+INTERESTING = ("pulumi_policies", "policy.py", "payload.py", "adoption.py", "_base.py", "Create", "Check", "Diff", "httpx",
                "_receive_response_headers", "importlib", "_dill", "canonical")
 
 

@@ -25,8 +25,9 @@ from ..models import Marker, field_flag, field_marker
 from ..models._base import _parse_json_object
 from ..models.annotations import alternatives, is_model
 from ..models.resource_manager import ProfilePolicyOrderArgs
-from ..providers import specs
 from ..providers.ordering import KIND as ORDER_KIND
+from ..registry import CONNECTION, ResourceSpec
+from ..registry import builtin as specs
 
 TARGET = Path(__file__).with_name("_types.py")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "fields.md"  # in a source checkout; absent from an install
@@ -109,12 +110,12 @@ class _Writer:
         self.blocks[name] = "\n".join(lines)  # after the classes it names
         return name
 
-    def outputs(self, kinds: list[specs.ResourceSpec]) -> None:
+    def outputs(self, kinds: list[ResourceSpec]) -> None:
         """Each kind's outputs class; the outputs kinds of one record model share are one base class of theirs
         (``RmPolicyOutputs`` for profile and resource policies)."""
         from ._base import output_names
 
-        def line(spec: specs.ResourceSpec, output: str) -> str:
+        def line(spec: ResourceSpec, output: str) -> str:
             if output == spec.id_output:
                 return f"    {output}: pulumi.Output[str]"
             args, record = spec.args_model.model_fields, spec.record_model.model_fields
@@ -123,8 +124,8 @@ class _Writer:
             required = output in args and field.is_required()
             return f"    {output}: pulumi.Output[{value if required else value + ' | None'}]"
 
-        def names(spec: specs.ResourceSpec) -> list[str]:
-            return [n for n in output_names(spec) if n != specs.CONNECTION]
+        def names(spec: ResourceSpec) -> list[str]:
+            return [n for n in output_names(spec) if n != CONNECTION]
 
         shared: list[str] = []
         base = "ConnectionOutput"
@@ -148,7 +149,7 @@ BUILT_IN = (specs.RESOURCE_POLICY, specs.PROFILE_POLICY, specs.CONFIGURATION_POL
 
 def render() -> str:
     writer = _Writer()
-    by_record: dict[type[BaseModel], list[specs.ResourceSpec]] = {}
+    by_record: dict[type[BaseModel], list[ResourceSpec]] = {}
     for spec in BUILT_IN:
         writer.typed_dict(spec.args_model, name=f"{spec.kind}ArgsDict", base="EngineArgs", wrap=True)
         by_record.setdefault(spec.record_model, []).append(spec)
