@@ -18,19 +18,27 @@ os.environ.setdefault("GOGC", "400")
 
 # The workers take whole files (--dist loadfile), in collection order (--no-loadscope-reorder: xdist's own order
 # puts the files with the most tests first, the unit tests, and left a long engine file to run alone at the end).
-# The engine files go first, the longest of them (seconds of test time measured in one run, 2026-12-02, three
-# workers) before the rest, so the short files fill the gaps at the end.
-LONGEST_FIRST = ["reliability/test_crash_recovery.py",  # 104 s
-                 "e2e/test_rollback.py",             # 96
-                 "e2e/test_postgres_backend.py",     # 87
-                 "e2e/test_lifecycle.py",            # 58 (three server profiles in one stack)
-                 "e2e/test_export.py",               # 51
-                 "e2e/test_policy_sets.py",          # 50
-                 "reliability/test_faults.py",       # 47
-                 "e2e/test_multi_tenant.py",         # 38
-                 "reliability/test_secrets_and_tls.py",  # 36
-                 "e2e/test_examples.py",             # 28
-                 "e2e/test_calls_per_operation.py"]  # 27
+# The engine files go first, the longest of them (seconds of test time measured in one run from a fresh clone,
+# 2026-12-07, three workers: `make test PYTEST_ARGS=--durations=40`) before the rest, so the short files fill the
+# gaps at the end.
+LONGEST_FIRST = ["reliability/test_crash_recovery.py",  # 155 s
+                 "e2e/test_rollback.py",             # 131
+                 "e2e/test_export.py",               # 100
+                 "e2e/test_postgres_backend.py",     # 90
+                 "e2e/test_access_review.py",        # 88
+                 "e2e/test_lifecycle.py",            # 82 (three server profiles in one stack)
+                 "e2e/test_policy_sets.py",          # 59
+                 "e2e/test_multi_tenant.py",         # 58
+                 "reliability/test_faults.py",       # 54
+                 "e2e/test_moves_and_claims.py",     # 48
+                 "e2e/test_never_lose_a_grant.py",   # 47
+                 "e2e/test_access_gate.py",          # 47
+                 "e2e/test_policy_order.py",         # 37
+                 "e2e/test_examples.py",             # 33
+                 "e2e/test_britive_policy.py",       # 30
+                 "e2e/test_calls_per_operation.py",  # 27
+                 "e2e/test_grant_invariants.py",     # 21
+                 "e2e/test_upgrade.py"]              # 20
 ENGINE_DIRS = ["e2e", "reliability", "policypack", "bootstrap"]
 
 

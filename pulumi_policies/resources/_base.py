@@ -117,6 +117,35 @@ class ConnectionOutput:
     connection: pulumi.Output[str | None]
 
 
+_DECLARED, _SDK = "_declared_arguments", "_provider_output_"
+
+
+class _KnownOutput:
+    """An output no update changes (the remote id, the natural key, the scope), read so that it stays known at
+    preview through an update, and made on first read only (every Output a program holds costs the SDK time while
+    it waits for them all).
+
+    Pulumi's dynamic-provider shim drops ``DiffResult.stables`` (pulumi/dynamic/__main__.py ``Diff``), so at preview
+    every output of a resource that will be updated is unknown. Its Pulumi id is known (the engine keeps it through
+    an update): the remote id is read from it, and the natural key and scope as declared once the id is there, so a
+    ProfilePolicyOrder listing a touched policy sees the same id and shows no change, and whoever reads them still
+    waits for the resource. The SDK's own output for the name is kept aside (``get`` reads it)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __set__(self, resource: Any, value: Any) -> None:
+        resource.__dict__[_SDK + self.name] = value
+
+    def __get__(self, resource: Any, owner: Any = None) -> Any:
+        if resource is None:
+            return self
+        made = resource.__dict__.get("_known_" + self.name)
+        if made is None:
+            made = resource.__dict__["_known_" + self.name] = resource._known(self.name)
+        return made
+
+
 class PolicyResource(Resource, ConnectionOutput):
     """A policy object on a remote API, managed by ``pulumi up``.
 
@@ -142,40 +171,29 @@ class PolicyResource(Resource, ConnectionOutput):
         super().__init_subclass__(module=TYPE_MODULE, name=kind, **kwargs)
         cls._provider_class = provider_class(spec)
         cls._output_names = output_names(spec)
+        for name in dict.fromkeys((*filter(None, [spec.id_output]), *spec.natural_key, *spec.scope_fields)):
+            setattr(cls, name, _KnownOutput(name))
 
     def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **kwargs: Any) -> None:
         props: dict[str, Any] = {name: None for name in self._output_names}
         props.update(kwargs)
         record_claim(self._provider_class.spec, kwargs)
+        self.__dict__[_DECLARED] = kwargs
         super().__init__(self._provider_class(), resource_name, props, opts)
-        self._known_ids()
-        self._known_keys(kwargs)
 
-    def _known_ids(self) -> None:
-        """The remote id output, from the resource's own Pulumi id rather than from the provider's outputs.
-
-        An update never changes an object's id, but Pulumi's dynamic-provider shim drops ``DiffResult.stables``
-        (pulumi/dynamic/__main__.py ``Diff``), so at preview every output of a resource that will be updated is
-        unknown. Its Pulumi id is known (the engine keeps it through an update), and the remote id is part of it:
-        read from there, a ProfilePolicyOrder listing a touched policy sees the same id and shows no change."""
+    def _known(self, name: str) -> Any:
+        """An output that no update changes, known at preview through an update (see ``_KnownOutput``)."""
         spec = self._provider_class.spec
-        if spec.id_output:
-            setattr(self, spec.id_output, self.id.apply(lambda pulumi_id: spec.parse_id(pulumi_id)[1]))
-
-    def _known_keys(self, kwargs: dict[str, Any]) -> None:
-        """The natural key and scope outputs (``name``, ``profile_id``; ``policyid``, ``organization``) as declared,
-        once the resource has its id: the server keeps them as sent, so they stay known at preview through an update,
-        and whoever reads them still waits for the resource (an order naming a policy by ``name`` comes after it)."""
-        spec = self._provider_class.spec
-        for name in (*spec.natural_key, *spec.scope_fields):
-            if kwargs.get(name) is not None:
-                setattr(self, name, pulumi.Output.all(self.id, kwargs[name]).apply(lambda both: both[1]))
+        if name == spec.id_output:  # the remote id is part of the resource's own Pulumi id
+            return self.id.apply(lambda pulumi_id: spec.parse_id(pulumi_id)[1])
+        declared = self.__dict__.get(_DECLARED, {}).get(name)
+        if declared is not None:  # as declared (the server keeps it as sent), once the resource has its id
+            return pulumi.Output.all(self.id, declared).apply(lambda both: both[1])
+        return self.__dict__.get(_SDK + name)  # read by get(): the provider's output
 
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None,
             connection: str | None = None) -> Any:
         """Look up an existing object by its Pulumi id without managing it (read-only), on the default
         connection or the one named."""
-        resource = get_existing(cls, cls._provider_class(), resource_name, id, opts, connection)
-        resource._known_ids()
-        return resource
+        return get_existing(cls, cls._provider_class(), resource_name, id, opts, connection)
