@@ -34,11 +34,18 @@ def resolved(value: Any) -> Any:
     return value
 
 
-for item in json.loads(Path("resources.json").read_text()):
+items = json.loads(Path("resources.json").read_text())
+# Every output of every resource is a stack output in small programs (what most tests read). A large program (the
+# fault, crash and scale suites: 50 to 200 policies) exports each resource's ids only: the Python SDK waits on every
+# pending Output with asyncio.wait over all of them, again each time one resolves (pulumi/runtime/stack.py
+# wait_for_rpcs), so a few thousand exported Outputs cost more CPU than the rest of the program.
+WHOLE = len(items) <= 20
+for item in items:
     cls = getattr(pulumi_policies, item["type"])
     if "get" in item:
         resource = cls.get(item["name"], item["get"], connection=item.get("connection"))
     else:
         resource = cls(item["name"], **resolved(item.get("args", {})))
     declared[item["name"]] = resource
-    pulumi.export(item["name"], {"id": resource.id, **{k: getattr(resource, k) for k in cls._output_names}})
+    names = cls._output_names if WHOLE else [k for k in ("policy_id", "ids") if k in cls._output_names]
+    pulumi.export(item["name"], {"id": resource.id, **{k: getattr(resource, k) for k in names}})
