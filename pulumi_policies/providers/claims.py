@@ -32,7 +32,7 @@ from typing import Any
 
 from ..registry import CONNECTION, IMPORT_ID, SPECS, ResourceSpec
 
-WAIT = 10.0  # seconds a set's removed item waits for the resource the program says adopts it
+WAIT = 5.0  # seconds a set's removed item waits for the resource the program says adopts it
 _lock = threading.Condition()
 _adopted: set[tuple[Any, ...]] = set()                              # (kind, server, scope, remote id)
 _declared: list[tuple[ResourceSpec, dict[str, Any], str]] = []     # new resources' import_ids: (spec, inputs, id)

@@ -40,10 +40,28 @@ BASE = [
 ]
 
 
+_DOCUMENTS: dict[tuple[str, str, int], tuple[Path, Path]] = {}
+
+
+def documents(ps):
+    """The stack's preview and state (`--show-secrets`) as the README's workflow writes them, once per program and
+    state: every report of one change reads the same two files (each `pulumi` command costs a second of CPU)."""
+    project = ps.stack.project_dir
+    backend = Path(ps.stack.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    serial = max((f.stat().st_mtime_ns for f in backend.rglob("*.json")), default=0)
+    key = (str(project), (project / "resources.json").read_text(), serial)
+    if key not in _DOCUMENTS:
+        preview, state = project / f"preview-{len(_DOCUMENTS)}.json", project / f"state-{len(_DOCUMENTS)}.json"
+        preview.write_text(ps.stack.pulumi("preview", "--json").stdout)
+        state.write_text(ps.stack.pulumi("stack", "export", "--show-secrets").stdout)
+        _DOCUMENTS[key] = (preview, state)
+    return _DOCUMENTS[key]
+
+
 def access(ps, *args):
-    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "access", "--run", "--cwd",
-                           str(ps.stack.project_dir), "--stack", ps.stack.name, *args],
-                          capture_output=True, text=True, env=ps.stack.env, timeout=300)
+    preview, state = documents(ps)
+    proc = subprocess.run([sys.executable, "-m", "pulumi_policies.cli", "access", "--state", str(state), str(preview),
+                           *args], capture_output=True, text=True, env=ps.stack.env, timeout=300)
     assert proc.returncode in (0, 2, 3), proc.stdout + proc.stderr
     return proc
 

@@ -11,7 +11,7 @@ After each `up`:
 - after a refresh, the preview has nothing to do (`--expect-no-changes`).
 After each hand edit and refresh, the preview shows a change exactly when the edit touched what decides access.
 
-Bounded for `make test` (GRANT_SEQUENCES sequences of GRANT_STEPS steps: 1 of 6 by default, on the britive profile;
+Bounded for `make test` (GRANT_SEQUENCES sequences of GRANT_STEPS steps: 1 of 5 by default, on the britive profile;
 the profile drawn from britive and documented for more); the seed is printed, and GRANT_SEED replays a run:
     GRANT_SEQUENCES=6 GRANT_STEPS=8 python -m pytest tests/e2e/test_grant_invariants.py -s
 """
@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from tests.support.policies import Api, new_policy_stack, seeded_server
 
 SEQUENCES = int(os.environ.get("GRANT_SEQUENCES", "1"))
-STEPS = int(os.environ.get("GRANT_STEPS", "6"))
+STEPS = int(os.environ.get("GRANT_STEPS", "5"))
 SEED = int(os.environ.get("GRANT_SEED") or random.SystemRandom().randrange(2**32))
 PROFILE = "prof-eng"
 USERS = ("alice", "bob", "carol", "dave")

@@ -27,35 +27,30 @@ def pset(name, *items):
     return {"type": "ProfilePolicySet", "name": name, "args": {"policies": list(items)}}
 
 
-# -- invariant 3: a move out of a set, the set declared before the resource that adopts ------------------------------
+# -- invariant 3: moves out of a set and between sets, the losing set declared before the resource that adopts ----
 
 @pytest.mark.parametrize("server", ["britive"], indirect=True)
-def test_move_out_of_a_set_declared_first_keeps_the_policy(server, make_stack, tmp_path):
-    """A set's update deletes its removed items inside its own step (sets.py ``update``), not at the end of the
-    deployment as the engine deletes removed resources: a resource that adopts the item and is registered after that
-    step (it waits for the set: an output of it here, ``depends_on=[estate]`` alike; or merely declared later and
-    checked after the step started) has not declared its claim yet, so the item is deleted, then its adoption
-    fails. Without the dependency the outcome is a race between the set's step and the next check."""
-    ps = new_policy_stack(make_stack, server, tmp_path / "project")
-    ps.declare(pset("estate", GATED, OPEN))
-    ps.stack.up()
-    [gated] = held(server, "gated")
-    # The set first in the program, the single that adopts `gated` after it (and waiting for it).
-    ps.declare(pset("estate", OPEN), single("gated", {**GATED, "import_id": "prof-eng/gated",
-                                                       "description": "@estate.id"}))
-    result = ps.stack.up(check=False)
-    assert [p["id"] for p in held(server, "gated")] == [gated["id"]], result.stdout + result.stderr
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.mark.parametrize("server", ["britive"], indirect=True)
-def test_move_between_two_sets_the_losing_set_declared_first_keeps_the_policy(server, make_stack, tmp_path):
-    """The same between two sets: east's update deletes the item before west's check declares its import_id."""
+def test_moves_out_of_into_and_between_sets_keep_the_policy_when_the_losing_set_goes_first(server, make_stack,
+                                                                                             tmp_path):
+    """A set deletes the items it loses inside its own update step, not at the end of the deployment as the engine
+    deletes removed resources; a resource that adopts the item may be checked only after that step (declared later,
+    or waiting for the set: an output of it here, ``depends_on`` alike). The program hands every set the import_ids
+    it declares, so the item waits for its claimant, and is kept (claims.py)."""
     ps = new_policy_stack(make_stack, server, tmp_path / "project")
     ps.declare(pset("east", GATED, OPEN), pset("west", {**OPEN, "name": "other"}))
     ps.stack.up()
     [gated] = held(server, "gated")
-    # west waits for east (here through an output of east; depends_on=[east] does the same).
+    # out of a set: the set first in the program, the single that adopts `gated` after it and waiting for it
+    ps.declare(pset("east", OPEN), pset("west", {**OPEN, "name": "other"}),
+               single("gated", {**GATED, "import_id": "prof-eng/gated", "description": "@east.id"}))
+    result = ps.stack.up(check=False)
+    assert [p["id"] for p in held(server, "gated")] == [gated["id"]], result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    # back into the set (the single's delete comes at the end of the update: claimed by then)
+    ps.declare(pset("east", {**GATED, "import_id": gated["id"]}, OPEN), pset("west", {**OPEN, "name": "other"}))
+    ps.stack.up()
+    assert [p["id"] for p in held(server, "gated")] == [gated["id"]]
+    # between two sets: west waits for east (an output of east; depends_on=[east] does the same)
     ps.declare(pset("east", OPEN), pset("west", {**OPEN, "name": "other", "description": "@east.id"},
                                         {**GATED, "import_id": gated["id"]}))
     result = ps.stack.up(check=False)

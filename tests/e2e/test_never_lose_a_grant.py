@@ -49,7 +49,6 @@ def test_renames_moves_hand_edits_and_undeclared_values_keep_the_server_true(ser
                {"type": "ProfilePolicy", "name": "open", "args": OPEN})
     ps.stack.up()
     assert [p["id"] for p in held(server, "gated")] == [gated["id"]]
-    assert ps.stack.changes() == {}
 
     # 2. Moved into a set (by natural key), then out of it again (by id): held once, by its new holder, each time.
     ps.declare({"type": "ProfilePolicySet", "name": "estate", "args": {"policies": [
