@@ -101,11 +101,6 @@ class APIClient:
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
         )
 
-    @property
-    def base_url(self) -> str:
-        """The server this client talks to (two connections naming one server share it)."""
-        return str(self._http.base_url)
-
     def close(self) -> None:
         self._http.close()
 

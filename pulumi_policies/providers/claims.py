@@ -30,6 +30,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .. import connections
 from ..registry import CONNECTION, IMPORT_ID, SPECS, ResourceSpec
 
 WAIT = 5.0  # seconds a set's removed item waits for the resource the program says adopts it
@@ -41,11 +42,14 @@ _checked: set[tuple[Any, ...]] = set()                              # claims who
 
 
 def _server(spec: ResourceSpec, values: Mapping[str, Any]) -> str:
-    """The server an object lives on: its connection's endpoint (a connection that cannot be read: its name)."""
+    """The server an object lives on: its connection's endpoint for the spec's API family, read from the stack's
+    configuration (no client is made: a preview never needs one); a connection that cannot be read: its name."""
+    connection = values.get(CONNECTION) or None
     try:
-        return spec.remote(spec.scope_of(values)).client.base_url
-    except Exception:  # noqa: BLE001 - only identifies; the operation itself reports a bad connection
-        return f"connection {values.get(CONNECTION) or ''}"
+        url = connections.current(connection).get(connections.FAMILIES[spec.family].url_key)
+    except connections.ConfigurationError:
+        url = None
+    return url.rstrip("/") if url else f"connection {connection or ''}"
 
 
 def _where(spec: ResourceSpec, values: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -26,6 +26,7 @@ CONFIGURATION_POLICY = ResourceSpec(
     remote=lambda scope: NccmRemote(scope.get(CONNECTION)),
     natural_key=("policyid", "organization"),
     full_replace=True,
+    family="nccm",
     wire_by_alias=False,
     title_fields=("name", "policyid"),
     import_key=by_policyid_and_organization,

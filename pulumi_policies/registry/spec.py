@@ -57,6 +57,7 @@ class ResourceSpec:
     scope_fields: tuple[str, ...] = ()          # inputs that are path parameters, not body fields
     id_output: str | None = None                # output holding the remote id, where the Pulumi id is not it
     full_replace: bool = False                  # update is a PUT of every field (else a PATCH)
+    family: str = "rm"                          # its API family (connections.FAMILIES): where its server is
     wire_by_alias: bool = True                  # request bodies use the models' aliases (camelCase)
     describe_scope: Callable[[Mapping[str, Any]], str] = lambda inputs: ""
     # Every scope objects of this kind live in, narrowed by `only` (scope field -> id or name): for export.
