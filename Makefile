@@ -30,10 +30,10 @@ postgres:
 demo: engine
 	$(PY) examples/demo.py
 
-# Independent engine tests side by side, each test file on one worker. Four on two cores: engine tests wait on
-# child processes and servers part of the time (measured 2026-12-07 from a fresh clone, same tests: 8 min 30 s of
-# pytest on three, 8 min 12 s on four; 2026-12-02: 6 min 35 s on two, 5 min 54 s on three).
-PYTEST_WORKERS ?= 4
+# Independent engine tests side by side, each test file on one worker. Three on two cores: engine tests wait on
+# child processes and servers part of the time (2026-12-02: 6 min 35 s on two, 5 min 54 s on three). Four was
+# measured 2026-12-07 on four engine files: 5% less wall time for 12% more CPU, within the noise of a whole run.
+PYTEST_WORKERS ?= 3
 
 # The package's bytecode, brought up to date before the tests: every engine command starts two Python processes
 # that import the package, and where PYTHONDONTWRITEBYTECODE is set (these machines' shells set it) each of them
