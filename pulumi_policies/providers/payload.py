@@ -52,7 +52,7 @@ class Payload:
     def _update_body(self, inputs: dict[str, Any], changed: list[str], fresh: dict[str, Any] | None) -> dict[str, Any]:
         """An update's body: the fields the preview showed changing (`changed`), the natural key the API requires
         with them, and nothing else: a value the program did not declare, or that this version does not model, is
-        never replaced by a default (docs/resources.md, "What is managed, defaulted and carried").
+        never replaced by a default (docs/resources.md, "What is managed and what is carried").
 
         `fresh`: the object as the server holds it now (the record, wire names), read just before this write where
         the write replaces a whole value: a PUT replaces the object, so everything not changing is sent as the server
