@@ -1,4 +1,4 @@
-"""Pulumi dynamic providers: one generic engine (engine.py) over the registry's specs (pulumi_policies.registry).
+"""Pulumi dynamic providers: one provider (policy.py, on base.py) over the registry's specs (pulumi_policies.registry).
 
 Each registered spec gets its provider classes here, ``<Kind>Provider`` and ``<Kind>SetProvider`` (its policy
 sets, sets.py): module attributes, so that the provider object Pulumi pickles into the state is found again by

@@ -6,7 +6,7 @@ the whole checkpoint: about 25 ms per resource per engine pass plus a checkpoint
 concurrently (at most ``maxConcurrency`` at once per connection, each call under the connection's retry policy,
 429/Retry-After included).
 
-Each policy in a set is handled by its kind's own provider (engine.py): the same validation, diff, adoption
+Each policy in a set is handled by its kind's own provider (policy.py): the same validation, diff, adoption
 (``import_id`` per item), create that is never duplicated, PUT or PATCH, refresh and delete. A set only keys
 its items and runs them side by side. Items are keyed by their scope and natural key (``name``;
 ``<profile_id>/<name>``; ``<policyid>/<organization>``): the key under which `pulumi preview --diff`, the
