@@ -135,21 +135,137 @@ WORKFLOW = re.search(r"<!-- pull-request workflow -->\n```sh\n(.*?)```",
                      (Path(__file__).resolve().parents[2] / "README.md").read_text(), re.S)
 
 
+# `gh` as GitHub answers the three calls the workflow makes, on one pull request's issue comments held in a JSON file
+# ($GH_COMMENTS: a list of {"id", "body"}). Endpoints as gh takes them ({owner} and {repo} are gh's own placeholders,
+# filled from the repository); `--jq` filters each page with jq and prints strings raw, as gh does. Pages hold 2
+# comments (GitHub's 30), so a lookup without --paginate misses one. Anything else exits 2.
+FAKE_GH = r"""
+import json, os, re, subprocess, sys
+from pathlib import Path
+
+STORE, PR, PAGE = Path(os.environ["GH_COMMENTS"]), os.environ["GH_PR"], 2
+LIST = re.compile(r"/?repos/\{owner\}/\{repo\}/issues/(\d+)/comments(?:\?per_page=([1-9]\d?|100))?")
+ONE = re.compile(r"/?repos/\{owner\}/\{repo\}/issues/comments/(\d+)")
+
+
+def refuse(why, code=2):
+    print(f"fake gh: {why}: gh {' '.join(sys.argv[1:])}", file=sys.stderr)
+    sys.exit(code)
+
+
+def options(args, flags, valued):
+    # (positional arguments, {option: value or True, or a list of values for -F/-f}), --name=value split as gh does
+    found, positional, args = {}, [], list(args)
+    while args:
+        arg = args.pop(0)
+        if arg.startswith("--") and "=" in arg:
+            arg, value = arg.split("=", 1)
+            args.insert(0, value)
+        if arg in valued:
+            if not args:
+                refuse(f"{arg} needs a value")
+            found.setdefault(valued[arg], []).append(args.pop(0))
+        elif arg in flags:
+            found[flags[arg]] = True
+        elif arg.startswith("-"):
+            refuse(f"an option this fake does not take: {arg}")
+        else:
+            positional.append(arg)
+    return positional, found
+
+
+def api(args):
+    positional, opts = options(args, {"--paginate": "paginate", "--silent": "silent"},
+                               {"-X": "method", "--method": "method", "-q": "jq", "--jq": "jq", "-F": "field",
+                                "--field": "field", "-f": "raw", "--raw-field": "raw"})
+    if len(positional) != 1 or any(len(opts.get(k, [])) > 1 for k in ("method", "jq")):
+        refuse("one endpoint, at most one method and one --jq")
+    path = positional[0]
+    fields = {}
+    for kind in ("field", "raw"):
+        for item in opts.get(kind, []):
+            key, sep, value = item.partition("=")
+            if not sep:
+                refuse(f"a field not in key=value form: {item}")
+            if kind == "field" and value.startswith("@"):  # -F reads @FILE; -f sends "@FILE" as it is
+                value = sys.stdin.read() if value == "@-" else Path(value[1:]).read_text()
+            elif kind == "field" and re.fullmatch(r"true|false|null|-?\d+", value):
+                value = json.loads(value)
+            fields[key] = value
+    method = opts.get("method", ["POST" if fields else "GET"])[0].upper()
+    if opts.get("paginate") and method != "GET":
+        refuse("the `--paginate` option is not supported for non-GET requests", 1)
+    comments = json.loads(STORE.read_text())
+    if (listed := LIST.fullmatch(path)) and method == "GET" and not fields:
+        if listed[1] != PR:
+            refuse("HTTP 404: Not Found (this fake holds pull request " + PR + ")", 1)
+        size = int(listed[2] or PAGE)
+        pages = [comments[i:i + size] for i in range(0, len(comments), size)] or [[]]
+        out = pages if opts.get("paginate") else pages[:1]
+    elif (one := ONE.fullmatch(path)) and method == "PATCH" and list(fields) == ["body"]:
+        if not isinstance(fields["body"], str):
+            refuse("HTTP 422: body is not a string", 1)
+        comment = next((c for c in comments if c["id"] == int(one[1])), None)
+        if comment is None:
+            refuse("HTTP 404: Not Found (no comment " + one[1] + ")", 1)
+        comment["body"] = fields["body"]
+        STORE.write_text(json.dumps(comments))
+        out = [comment]
+    else:
+        refuse("a call this fake does not answer")
+    for page in [] if opts.get("silent") else out:
+        if "jq" in opts:
+            jq = subprocess.run(["jq", "-r", opts["jq"][0]], input=json.dumps(page), capture_output=True, text=True)
+            sys.stderr.write(jq.stderr)
+            if jq.returncode:
+                sys.exit(1)
+            sys.stdout.write(jq.stdout)
+        else:
+            print(json.dumps(page))
+
+
+def pr_comment(args):
+    positional, opts = options(args, {}, {"--body-file": "file", "-F": "file", "--body": "body", "-b": "body"})
+    if len(positional) != 1 or len(opts) != 1 or any(len(v) > 1 for v in opts.values()):
+        refuse("pr comment takes the pull request and one --body-file or --body")
+    if positional[0] != PR:
+        refuse(f"no pull requests found for {positional[0]}", 1)
+    if "file" in opts:
+        body = sys.stdin.read() if opts["file"][0] == "-" else Path(opts["file"][0]).read_text()
+    else:
+        body = opts["body"][0]
+    comments = json.loads(STORE.read_text())
+    comments.append({"id": max((c["id"] for c in comments), default=0) + 1, "body": body})
+    STORE.write_text(json.dumps(comments))
+    print(f"https://github.com/owner/repo/pull/{PR}#issuecomment-{comments[-1]['id']}")
+
+
+if sys.argv[1:2] == ["api"]:
+    api(sys.argv[2:])
+elif sys.argv[1:3] == ["pr", "comment"]:
+    pr_comment(sys.argv[3:])
+else:
+    refuse("a command this fake does not answer")
+"""
+
+
 def run_workflow(ps, tmp_path):
-    """The README's pull-request workflow, step by step under `bash -e`, with `gh` recording the comment."""
+    """The README's pull-request workflow, step by step under `bash -e`, with a fake `gh` holding pull request 7's
+    comments in tmp_path/comments.json (kept from run to run; a test seeds it first): (the run, the comments)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     gh = bin_dir / "gh"
-    gh.write_text('#!/bin/sh\nwhile [ "$1" != "--body-file" ]; do shift; done\ncp "$2" "$GH_COMMENT"\n')
+    gh.write_text(f"#!{sys.executable}\n{FAKE_GH}")
     gh.chmod(0o755)
-    comment = tmp_path / "comment.md"
-    comment.unlink(missing_ok=True)
+    comments = tmp_path / "comments.json"
+    if not comments.exists():
+        comments.write_text("[]")
     env = {**ps.stack.env, "PATH": f"{bin_dir}:{ps.stack.env['PATH']}", "STACK": ps.stack.name, "PR": "7",
-           "GH_COMMENT": str(comment)}
+           "GH_PR": "7", "GH_COMMENTS": str(comments)}
     proc = subprocess.run(["bash", "-e", "-c", WORKFLOW.group(1)], cwd=ps.stack.project_dir, env=env,
                           capture_output=True, text=True, timeout=300)
     assert not (ps.stack.project_dir / "state.json").exists()  # the plaintext export is not left behind
-    return proc, comment.read_text() if comment.exists() else None
+    return proc, json.loads(comments.read_text())
 
 
 def test_the_gate_fails_closed_without_noise_and_the_readme_workflow_runs(server, make_stack, tmp_path):
@@ -168,8 +284,15 @@ def test_the_gate_fails_closed_without_noise_and_the_readme_workflow_runs(server
     ps.declare(*base)
     ps.stack.up()
     assert WORKFLOW is not None
-    proc, comment = run_workflow(ps, tmp_path)
-    assert proc.returncode == 0 and comment is not None and "No change to who can reach what" in comment, proc.stderr
+    # the pull request's comments before: a reviewer's, and the report of another stack (whose name starts as ours)
+    marker = f"<!-- pulumi-policies-access: declared/{ps.stack.name} -->"
+    others = [{"id": 1, "body": "LGTM"},
+              {"id": 2, "body": f"### Access changes\n\n<!-- pulumi-policies-access: declared/{ps.stack.name}-eu -->\n"}]
+    (tmp_path / "comments.json").write_text(json.dumps(others))
+    proc, comments = run_workflow(ps, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert comments[:2] == others and [c["id"] for c in comments[2:]] == [3], comments  # the stack's comment added
+    assert comments[2]["body"].rstrip().endswith(marker) and "No change to who can reach what" in comments[2]["body"]
 
     # noise: a new Allow for what alice already holds under the same gate is no gain
     ps.declare(*base, rp("again", users("alice")))
@@ -200,9 +323,13 @@ def test_the_gate_fails_closed_without_noise_and_the_readme_workflow_runs(server
                           capture_output=True, text=True, env=ps.stack.env, timeout=300)
     assert diff.returncode == 0 and diff.stdout[diff.stdout.index("Access changes:"):].strip() == text.strip()
 
-    # the README's workflow: the report is posted (exit 0 for writing it), then the gate blocks the merge (3)
-    proc, comment = run_workflow(ps, tmp_path)
-    assert proc.returncode == 3 and comment is not None and "**New access.**" in comment, proc.stderr
+    # the README's workflow again, on the pull request's next push: the stack's comment replaced by the new report
+    # (exit 0 for writing it), the others untouched, then the gate blocks the merge (3)
+    proc, comments = run_workflow(ps, tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    assert comments[:2] == others and [c["id"] for c in comments[2:]] == [3], comments
+    assert comments[2]["body"] == (ps.stack.project_dir / "access.md").read_text() and "**New access.**" in \
+        comments[2]["body"] and comments[2]["body"].rstrip().endswith(marker)
 
     # bad inputs: each refused in one line, exit 1
     preview, state = tmp_path / "preview.json", tmp_path / "state.json"
