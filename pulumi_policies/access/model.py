@@ -411,6 +411,8 @@ def _read(p: DeclaredPolicy, ids: Mapping[tuple[str, str, str], set[str]]) -> _R
             if principal.name in (KNOWN_AFTER_APPLY, NOT_SHOWN):
                 unseen.append(Unseen(p.name, f"members ({kind})", "no Deny" if deny else
                                      f"a principal `{principal.name}` who gains it"))
+                if deny:
+                    continue  # denies no one: not even the placeholder an Allow's unseen member is read as
             held.append(principal)
     return _Read(tuple(unseen), reach, Gate.of(steps), deny, connection,
                  frozenset(str(v) for v in (p.get("name"), p.get("policy_id")) if _known(v)), tuple(held))

@@ -218,6 +218,12 @@ def test_a_deny_not_seen_takes_nothing_and_an_allow_not_seen_grants_widest():
     # an empty list of values for a key: any value for an Allow (never "matches nothing")
     [held] = model(rp("read", users=["a"], resource_labels={"team": []})).accesses
     assert held.reach.selector == ()
+    # members not seen in an Allow and in a Deny over the same reach: the Deny's denies no one, not even the
+    # placeholder the Allow's are read as (found by the soundness run on the real engine, make soundness)
+    for mark in (UNKNOWN, SECRET):
+        found, _ = verdict([rp("read", users=["bob"]), deny],
+                           [rp("read", members=mark), rp("no-bob", members=mark, access_type="Deny")])
+        assert access.new_access(found), (mark, found)
 
 
 def test_an_order_position_not_seen_is_never_filled_from_the_old_list():
