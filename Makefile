@@ -9,7 +9,7 @@ export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_PYTHON_CMD := $(PY)
 
-.PHONY: demo test unit lint typecheck bench engine postgres venv clean
+.PHONY: demo test unit lint typecheck bench soundness engine postgres venv clean
 .DEFAULT_GOAL := demo
 
 $(VENV)/.installed: setup.py constraints.txt
@@ -57,6 +57,14 @@ bench: engine postgres
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[server,test,bench]'
 	$(PY) -m compileall -q pulumi_policies
 	$(PY) -m benchmarks
+
+# The access gate's soundness property on the real engine, over new random sequences (docs/access-review.md, "What
+# the gate cannot see"); RECORD=tests/fixtures/engine-soundness also records them for `make test` to replay.
+SOUNDNESS_SEQUENCES ?= 4
+SOUNDNESS_STEPS ?= 6
+soundness: engine
+	$(PY) -m tests.support.engine_soundness --sequences $(SOUNDNESS_SEQUENCES) --steps $(SOUNDNESS_STEPS) \
+		$(if $(SOUNDNESS_SEED),--seed $(SOUNDNESS_SEED)) $(if $(RECORD),--record $(RECORD))
 
 clean:
 	rm -rf $(VENV) .engine .pytest_cache .hypothesis

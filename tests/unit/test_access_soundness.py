@@ -1,13 +1,18 @@
 """Soundness of the access gate (issue 31): whenever the access model computed with every value known (after apply)
 shows a gain or a weaker approval, the verdict on the preview, where values are unknown or secret, is "new access".
 
-Stacks and changes are generated (hypothesis): resource and profile policies with members of every kind (by name or
-id), labels (empty lists included), levels, Allow and Deny, activation and draft, conditions and settings, a
-profile's policy order; a change edits, adds, deletes and reorders, and hides values the way the engine does at
-preview (``UNKNOWN`` for an Output of a resource being updated, ``"[secret]"`` for a secret), the touched order's
-positions included. The documents are in the shapes the engine writes (``pulumi stack export``: ``version`` and
-``deployment.resources`` with ``urn``, ``type``, ``inputs``, ``outputs``; ``pulumi preview --json``: ``steps`` with
-``op``, ``urn``, ``oldState``, ``newState``, the stack's own step), read by the same reader the CLI uses.
+Two sources of documents, one property:
+- Documents the real engine wrote: tests/support/engine_soundness.py drives `pulumi up`, `pulumi preview --json` and
+  `pulumi stack export --show-secrets` over generated stacks and changes against the embedded server, with values
+  hidden by Outputs known only after apply and by secrets, and records every step's documents under
+  tests/fixtures/engine-soundness/; `test_the_property_holds_on_documents_the_real_engine_wrote` replays them all.
+  The same script, run again, checks the property live on new sequences (docs/access-review.md, "Soundness").
+- Generated documents, for breadth: stacks and changes from tests/support/access_cases.py, written in the shapes
+  the engine writes (``pulumi stack export``: ``version`` and ``deployment.resources`` with ``urn``, ``type``,
+  ``inputs``, ``outputs``; ``pulumi preview --json``: ``steps`` with ``op``, ``urn``, ``oldState``, ``newState``,
+  the stack's own step), values hidden as the engine hides them at preview (``UNKNOWN`` for an Output of a resource
+  being updated, ``"[secret]"`` for a secret), the touched order's positions included.
+Both are read by the readers the CLI uses, checked as it checks them.
 
 The seed is printed; set ACCESS_SOUNDNESS_SEED to replay one, ACCESS_SOUNDNESS_EXAMPLES for more examples (the
 suite runs 300; ``ACCESS_SOUNDNESS_EXAMPLES=5000 python -m pytest tests/unit/test_access_soundness.py`` runs
@@ -17,8 +22,11 @@ suite runs 300; ``ACCESS_SOUNDNESS_EXAMPLES=5000 python -m pytest tests/unit/tes
 from __future__ import annotations
 
 import copy
+import gzip
+import json
 import os
 import random
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -26,6 +34,7 @@ from hypothesis import strategies as st
 from pulumi_policies import access
 from pulumi_policies.preview import SECRET, read_preview, read_state
 from pulumi_policies.registry import TYPE_PREFIX, UNKNOWN
+from tests.support.access_cases import change, counterexample, stack, verdicts
 
 SEED = int(os.environ.get("ACCESS_SOUNDNESS_SEED") or random.randrange(2**32))
 EXAMPLES = int(os.environ.get("ACCESS_SOUNDNESS_EXAMPLES") or 300)
@@ -33,92 +42,10 @@ print(f"access soundness: seed {SEED}, {EXAMPLES} examples (ACCESS_SOUNDNESS_SEE
 
 STACK, PROJECT = "prod", "gate"
 STACK_URN = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"
-KINDS = ("users", "tags", "service_identities", "tokens", "ai_identities")
-NAMES = ("alice", "bob", "carol")
 
 
 def urn(kind: str, name: str) -> str:
     return f"urn:pulumi:{STACK}::{PROJECT}::{TYPE_PREFIX}{kind}::{name}"
-
-
-member = st.one_of(st.builds(lambda n: {"name": n}, st.sampled_from(NAMES)),
-                   st.builds(lambda n: {"name": n, "id": f"u-{n}"}, st.sampled_from(NAMES)))
-members = st.dictionaries(st.sampled_from(KINDS), st.lists(member, max_size=2), max_size=2)
-labels = st.dictionaries(st.sampled_from(("env", "team")), st.lists(st.sampled_from(("prod", "dev")), max_size=2,
-                                                                     unique=True), max_size=2)
-approval = st.fixed_dictionaries({"approvers": st.fixed_dictionaries({"tags": st.lists(st.sampled_from(("l1", "l2")),
-                                                                                        min_size=1, unique=True)})},
-                                 optional={"valid_for": st.sampled_from((30, 60)),
-                                           "manager_approval": st.fixed_dictionaries(
-                                               {"required": st.booleans(), "condition": st.sampled_from(("All", "Any"))})})
-condition = st.one_of(st.none(), st.fixed_dictionaries({}, optional={"approval": approval, "ip_address": st.sampled_from(
-    ("10.0.0.0/8", "10.1.0.0/16"))}))
-setting = st.one_of(
-    st.fixed_dictionaries({"settings_type": st.just("JUSTIFICATION")},
-                          optional={"justification_regex": st.sampled_from(("^CHG[0-9]{7}$", ".*"))}),
-    st.fixed_dictionaries({"settings_type": st.just("ITSM"), "connection_id": st.sampled_from(("snow-prod", "snow-sb")),
-                           "connection_type": st.just("servicenow")},
-                          optional={"itsm_filter_criteria": st.just([{"supported_ticket_type": "change",
-                                                                      "filter": {"state": "ok"}}])}),
-    st.fixed_dictionaries({"settings_type": st.just("IM"), "connection_id": st.just("pd"),
-                           "connection_type": st.just("pagerduty"), "is_auto_approval_enabled": st.booleans()}))
-
-
-@st.composite
-def policy(draw: st.DrawFn, name: str) -> tuple[str, dict]:
-    kind = draw(st.sampled_from(("ResourcePolicy", "ProfilePolicy")))
-    props: dict = {"name": name, "members": draw(members)}
-    if kind == "ProfilePolicy":
-        props["profile_id"] = "prof-eng"
-    else:
-        props.update(resource_labels=draw(labels), access_level=draw(st.sampled_from(("read", "write"))))
-    for key, values in (("access_type", ("Allow", "Deny")), ("is_active", (True, False)), ("is_draft", (False, True))):
-        if draw(st.booleans()):
-            props[key] = draw(st.sampled_from(values))
-    if (c := draw(condition)) is not None:
-        props["condition"] = c
-    if draw(st.booleans()):
-        props["settings"] = draw(st.lists(setting, max_size=2, unique_by=lambda s: s["settings_type"]))
-    return kind, props
-
-
-@st.composite
-def stack(draw: st.DrawFn) -> dict[str, tuple[str, dict]]:
-    out = {f"p{i}": draw(policy(f"p{i}")) for i in range(draw(st.integers(1, 5)))}
-    profiled = [f"id-{n}" for n, (k, _) in out.items() if k == "ProfilePolicy"]
-    if profiled and draw(st.booleans()):
-        out["order"] = ("ProfilePolicyOrder", {"profile_id": "prof-eng", "policies": draw(st.permutations(profiled))})
-    return out
-
-
-FIELDS = ("members", "resource_labels", "access_level", "access_type", "is_active", "is_draft", "condition", "settings")
-
-
-@st.composite
-def change(draw: st.DrawFn, before: dict[str, tuple[str, dict]]) -> dict[str, tuple[str, dict]]:
-    after = copy.deepcopy(before)
-    for name in list(after):
-        kind, props = after[name]
-        if kind == "ProfilePolicyOrder":
-            if draw(st.booleans()):
-                props["policies"] = draw(st.permutations(props["policies"]))
-            continue
-        action = draw(st.sampled_from(("keep", "keep", "edit", "delete")))
-        if action == "delete":
-            del after[name]
-        elif action == "edit":
-            field = draw(st.sampled_from(FIELDS))
-            replacement = draw(policy(name))[1]
-            if field in replacement and (field != "resource_labels" or kind == "ResourcePolicy"):
-                props[field] = replacement[field]
-            else:
-                props.pop(field, None)
-    if draw(st.booleans()):
-        after["new"] = draw(policy("new"))
-    if "order" in after:  # an order lists only policies that exist
-        existing = {f"id-{n}" for n, (k, _) in after.items() if k == "ProfilePolicy"}
-        after["order"][1]["policies"] = [p for p in after["order"][1]["policies"] if p in existing]
-    return after
 
 
 def hide(draw: st.DrawFn, props: dict) -> dict:
@@ -171,11 +98,6 @@ def preview_document(draw: st.DrawFn, before: dict, after: dict) -> dict:
     return {"config": {}, "steps": steps, "diagnostics": [], "changeSummary": {"update": len(steps)}}
 
 
-def model(resources: dict[str, tuple[str, dict]], ids: dict | None = None) -> access.AccessModel:
-    declared = access.declared(access.resources_of_state(read_state(state_document(resources))))
-    return access.build(declared, ids)
-
-
 @st.composite
 def scenario(draw: st.DrawFn) -> tuple[dict, dict, dict]:
     before = draw(stack())
@@ -189,15 +111,8 @@ def scenario(draw: st.DrawFn) -> tuple[dict, dict, dict]:
 @given(scenario())
 def test_the_preview_verdict_is_new_access_whenever_the_known_outcome_is(case: tuple[dict, dict, dict]) -> None:
     before, after, preview = case
-    was = access.declared(access.resources_of_state(read_state(state_document(before))))
-    now = access.declared(access.resources_of_state(read_state(state_document(after))))
-    ids = access.member_ids(was, now)
-    known = access.compare(access.build(was, ids), access.build(now, ids), access.changed(was, now))
-    at_preview = access.review(read_preview(preview), access.resources_of_state(read_state(state_document(before))))
-    if access.new_access(known):
-        assert at_preview.new_access, (
-            f"known after apply: {[(c.principal.text(), c.change, c.via) for c in known]}; at preview: "
-            f"{[(c.principal.text(), c.change, c.via) for c in at_preview.changes]}")
+    known, at_preview = verdicts(state_document(before), preview, state_document(after))
+    assert counterexample(known, at_preview) is None, counterexample(known, at_preview)
 
 
 def test_the_generator_makes_both_verdicts_and_hides_values() -> None:
@@ -224,3 +139,35 @@ def _sample(n: int) -> list[tuple[dict, dict, dict]]:
 
     collect()
     return out
+
+
+RECORDED = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "engine-soundness").glob("*.json.gz"))
+
+
+def recorded_steps() -> list[tuple[str, dict, dict, dict]]:
+    """(where, state before, preview, state after) of every step recorded from the real engine by
+    tests/support/engine_soundness.py."""
+    out = []
+    for path in RECORDED:
+        with gzip.open(path, "rt") as f:
+            doc = json.load(f)
+        states, previews = doc["states"], doc["previews"]
+        assert len(states) == len(previews) + 1, path.name
+        out += [(f"{path.name} step {i + 1}", states[i], preview, states[i + 1]) for i, preview in enumerate(previews)]
+    return out
+
+
+def test_the_property_holds_on_documents_the_real_engine_wrote() -> None:
+    """The same property on every step recorded from real runs (``pulumi preview --json`` and ``pulumi stack export
+    --show-secrets`` around a ``pulumi up`` against the embedded server, values hidden by Outputs known after apply
+    and by secrets). Not vacuous: some steps are new access once applied, and some previews hide values."""
+    steps = recorded_steps()
+    new_access = hidden = 0
+    for where, before, preview, after in steps:
+        known, at_preview = verdicts(before, preview, after)
+        assert counterexample(known, at_preview) is None, f"{where}: {counterexample(known, at_preview)}"
+        new_access += access.new_access(known)
+        hidden += bool(at_preview.unseen)
+    print(f"access soundness: {len(steps)} steps recorded from the real engine, {new_access} of them new access "
+          f"after apply, {hidden} with values the preview hid")
+    assert len(steps) >= 40 and new_access >= 5 and hidden >= 10, (len(steps), new_access, hidden)
