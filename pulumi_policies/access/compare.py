@@ -36,6 +36,8 @@ def compare(before: AccessModel, after: AccessModel, changed: set[str] | None = 
     """Who gains, who loses, whose approval weakens or strengthens from `before` to `after`; each change with the
     policies that cause it (those of `changed` among the ones involved, when known)."""
     was, now = before.by_principal(), after.by_principal()
+    # (policy, principal kind) whose members `after` could not see: who held reach through it may hold it still
+    unsure = {(u.policy, u.field[len("members ("):-1]) for u in after.unseen if u.field.startswith("members (")}
     denies = defaultdict(list)
     for d in [*before.denies, *after.denies]:
         denies[d.principal].append(d)
@@ -63,6 +65,8 @@ def compare(before: AccessModel, after: AccessModel, changed: set[str] | None = 
                      [b.gate for b in covering], [a.gate])
         for b in olds:
             covering = [a for a in news if a.reach.covers(b.reach)]
+            if not covering and all((v, principal.kind) in unsure for v in b.via):
+                continue  # not a loss anyone can show: the members that gave it are not seen (listed as unseen)
             if not covering:
                 note(principal, "loses", b.reach, b.via, [b.gate], [])
             elif all(at_least(a.gate, b.gate) and a.gate != b.gate for a in covering):

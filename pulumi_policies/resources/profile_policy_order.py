@@ -33,9 +33,8 @@ class ProfilePolicyOrder(Resource, ProfilePolicyOrderOutputs, module=TYPE_MODULE
         from pulumi_policies import ProfilePolicy, ProfilePolicyOrder
 
         admins = ProfilePolicy("admins", profile_id="prof-eng", name="admins", members={"tags": [{"name": "sre"}]})
-        readers = ProfilePolicy("readers", profile_id="prof-eng", name="readers", members={"tags": [{"name": "dev"}]})
-        ProfilePolicyOrder("eng-order", profile_id="prof-eng",
-                           policies=[admins.policy_id, "readers", "break-glass"])  # ids (Outputs) or names
+        ProfilePolicyOrder("eng-order", profile_id="prof-eng",  # ids (Outputs), or names of policies that exist
+                           policies=[admins.policy_id, "readers", "break-glass"])
 
     Creating it switches prioritisation on for the profile and sets the order (the complete order, one POST);
     destroying it switches prioritisation off (Britive keeps the order for when it is switched on again). A reorder

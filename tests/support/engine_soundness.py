@@ -105,7 +105,10 @@ def program(draw: st.DrawFn, resources: dict, before: dict | None, step: int) ->
         touched = before is not None and (before.get(name) != (kind, props) or draw(st.booleans()))
         if touched:
             args = draw(hidden(args, trigger))
-        items.append({"type": kind, "name": name, "args": args})
+        item = {"type": kind, "name": name, "args": args}
+        if kind == "ProfilePolicyOrder":  # a policy listed by name carries no dependency on it
+            item["depends_on"] = [p[3:] for p in props["policies"]]
+        items.append(item)
     return items
 
 

@@ -1,4 +1,5 @@
-"""Declare what resources.json lists: [{"type": "ResourcePolicy", "name": "...", "args": {...}}, ...].
+"""Declare what resources.json lists: [{"type": "ResourcePolicy", "name": "...", "args": {...}}, ...]; an item's
+"depends_on" lists names of resources declared earlier.
 
 A string "@<name>.<output>" anywhere in the args is that output of a resource declared earlier in the list (an
 Output, known after apply or at preview as the engine decides): e.g. a ProfilePolicyOrder given a policy's
@@ -45,7 +46,9 @@ for item in items:
     if "get" in item:
         resource = cls.get(item["name"], item["get"], connection=item.get("connection"))
     else:
-        resource = cls(item["name"], **resolved(item.get("args", {})))
+        after = [declared[name] for name in item.get("depends_on", [])]
+        resource = cls(item["name"], **resolved(item.get("args", {})),
+                       **({"opts": pulumi.ResourceOptions(depends_on=after)} if after else {}))
     declared[item["name"]] = resource
     names = cls._output_names if WHOLE else [k for k in ("policy_id", "ids") if k in cls._output_names]
     pulumi.export(item["name"], {"id": resource.id, **{k: getattr(resource, k) for k in names}})
