@@ -284,14 +284,25 @@ def cmd_access(args: argparse.Namespace) -> int:
         subject = formats.Subject(preview.project, preview.stack, False, args.cwd, formats.positions(
             {r.name: r.source_position for r in (state.resources.values() if state is not None else ())},
             {s.name: s.new.source_position for s in preview.steps if s.new is not None}))
-    if args.save_model and after is not None:
-        Path(args.save_model).write_text(json.dumps(after.to_json(), indent=1) + "\n")
     judged = verdict.judge(changes, args.fail_on or (), args.only or (), accepted)
     try:
         ours = version("pulumi_policies")
     except PackageNotFoundError:
         ours = ""
     _echo(formats.render(args.format, changes, unseen, judged, subject, ours))
+    refused = None
+    if args.save_model and after is not None:
+        if after.unseen:  # the widest reading of what it cannot see: as a baseline, it would hide later gains
+            refused = (f"--save-model {args.save_model}: not written: the preview hides {len(after.unseen)} value(s) "
+                       "(listed as not seen), so its model is the widest reading, not the access the stack will hold. "
+                       "Save the model once every value is known: after `pulumi up`, `pulumi-policies access --run "
+                       "--stack <stack> --save-model FILE`")
+        else:
+            Path(args.save_model).write_text(json.dumps(after.to_json(), indent=1) + "\n")
+    if refused and not judged.failed:
+        raise CommandFailed(refused)
+    if refused:
+        _echo(f"error: {refused}", error=True)  # the gate's verdict still decides the exit status
     if judged.failed:
         return EXIT_NEW_ACCESS
     return EXIT_CHANGES if changes and args.detailed_exitcode else 0

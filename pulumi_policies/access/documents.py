@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..declared import DeclaredPolicy, policies_of
+from ..declared import DeclaredPolicy, normalise, policies_of
 from ..engine_state import parse_urn
-from ..preview import Preview, State, read_preview, read_state
-from ..registry import SPECS, TYPE_PREFIX, set_kinds
+from ..preview import SECRET, Preview, State, read_preview, read_state
+from ..registry import ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, item_label, item_spec, items_of, set_kinds
 from .model import ORDER_KIND
 
 Resources = dict[str, tuple[str, dict[str, Any]]]  # urn -> (type, inputs with the ids the outputs add)
@@ -55,7 +55,12 @@ def resources_of_preview(preview: Preview | Mapping[str, Any], state: Resources 
             after.pop(step.urn, None)
         elif step.new is not None and _ours(step.new.type) and step.op not in ("read", "same"):
             props = dict(step.new.inputs)
-            recorded = before.get(step.urn, ("", {}))[1]
+            was = step.old.urn if step.old is not None and step.old.urn else step.urn
+            recorded = before.get(was, ("", {}))[1]
+            if was != step.urn:  # renamed (an alias): the resource is no longer under its old name
+                after.pop(was, None)
+            if _items_unseen(step.new.type, props):  # a set's items not seen: its Allows may hold still
+                props[ITEMS] = [*_allows(recorded.get(ITEMS)), props.get(ITEMS)]
             if step.op not in ("replace", "create-replacement"):
                 for key in ("consumer", *_FROM_OUTPUTS):
                     if key in _POSITIONAL and props.get("policies") != recorded.get("policies"):
@@ -66,6 +71,35 @@ def resources_of_preview(preview: Preview | Mapping[str, Any], state: Resources 
     return before, after
 
 
+def _items_unseen(type_: str, props: Mapping[str, Any]) -> bool:
+    """Is this a policy set whose list of policies is not seen (unknown at preview, or secret)?"""
+    return item_spec(type_.removeprefix(TYPE_PREFIX)) is not None and items_of(props.get(ITEMS)) is None \
+        and props.get(ITEMS) is not None
+
+
+def _allows(items: Any) -> list[Any]:
+    """The items of a set that are not a Deny, as a state recorded them."""
+    return [i for i in items_of(items) or [] if isinstance(i, Mapping)
+            and i.get("access_type", i.get("accessType")) != "Deny"]
+
+
 def declared(resources: Resources) -> list[DeclaredPolicy]:
-    """The declared policies of these resources (each policy of a set on its own)."""
-    return [p for urn, (type_, props) in resources.items() for p in policies_of(type_, parse_urn(urn).name, props)]
+    """The declared policies of these resources (each policy of a set on its own). A policy of a set that is not
+    seen (the set's list, or one item, unknown at preview or secret) is one policy of which nothing is seen: members,
+    scope and everything else, read as the widest access (``<set>[not seen #i]``)."""
+    out = []
+    for urn, (type_, props) in resources.items():
+        name = parse_urn(urn).name
+        out += policies_of(type_, name, props)
+        spec = item_spec(type_.removeprefix(TYPE_PREFIX))
+        raw = props.get(ITEMS)
+        if spec is None or raw is None:
+            continue
+        items = items_of(raw)
+        for index, item in enumerate([raw] if items is None else items):
+            if not isinstance(item, Mapping):
+                mark = item if item == SECRET else UNKNOWN
+                out.append(normalise(spec.kind, item_label(name, f"not seen #{index}"), {
+                    "members": mark, **{f: mark for f in spec.scope_fields},
+                    **({"connection": props["connection"]} if props.get("connection") is not None else {})}))
+    return out

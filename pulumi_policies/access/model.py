@@ -326,9 +326,14 @@ def _ids_of(policies: Iterable[DeclaredPolicy]) -> dict[tuple[str, str, str], se
     out: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for p in policies:
         if _is_access_policy(p):
+            connection = str(p.get("connection") or "")
             for kind, m in _members(p):
-                if isinstance(m, Mapping) and _known(m.get("id")) and _known(m.get("name")):
-                    out[(str(p.get("connection") or ""), kind, str(m["name"]))].add(str(m["id"]))
+                name, ident = (m.get("name"), m.get("id")) if isinstance(m, Mapping) else (UNKNOWN, None)
+                if not _known(name) and (name is not None or ident is not None and not _known(ident)):
+                    # a member not seen may be any name with any id: no name of this kind names one id for certain
+                    out[(connection, kind, UNKNOWN)].add(UNKNOWN)
+                elif name is not None and ident is not None:  # an id not seen: the name may go with another id
+                    out[(connection, kind, str(name))].add(str(ident) if _known(ident) else UNKNOWN)
     return out
 
 
@@ -353,8 +358,8 @@ def _principal(kind: str, m: Mapping[str, Any] | str, connection: str,
         return Principal(kind, NOT_SHOWN if SECRET in (ident, given) else KNOWN_AFTER_APPLY, connection)
     if ident is not None:
         return Principal(kind, str(ident), connection, str(given) if _seen(given) and given is not None else "")
-    learned = ids.get((connection, kind, str(given)), set())
-    if len(learned) == 1:
+    learned = ids.get((connection, kind, str(given)), set()) | ids.get((connection, kind, UNKNOWN), set())
+    if len(learned) == 1 and UNKNOWN not in learned:
         return Principal(kind, next(iter(learned)), connection, str(given))
     return Principal(kind, str(given), connection)
 

@@ -9,7 +9,7 @@ import pytest
 from pulumi_policies import access
 from pulumi_policies.declared import policies_of
 from pulumi_policies.preview import SECRET
-from pulumi_policies.registry import UNKNOWN
+from pulumi_policies.registry import TYPE_PREFIX, UNKNOWN
 
 APPROVAL = {"approval": {"approvers": {"tags": ["sre-leads"]}, "manager_approval": {"condition": "All",
                                                                                   "required": True}}}
@@ -189,6 +189,28 @@ def test_sets_unknown_members_and_the_saved_model():
     assert document["changes"][1] == {"principal": {"kind": "user", "name": "alice"}, "change": "gains",
                                       "reach": {"resource_labels": {}}, "via": ["estate[a]"],
                                       "approval": {"before": [], "after": [{}]}}
+
+
+def declared_in_stack(*resources):
+    """The declared policies of resources as a state or a preview holds them (by URN), read as `access` reads them."""
+    return access.declared({f"urn:pulumi:dev::p::{TYPE_PREFIX}{kind}::{name}": (TYPE_PREFIX + kind, props)
+                            for kind, name, props in resources})
+
+
+def test_a_sets_items_are_on_its_connection_and_items_not_seen_are_one_policy_read_widest():
+    deny = rp("d", users=["alice"], access_type="Deny", connection="b")
+    estate = ("ResourcePolicySet", "estate", {"connection": "b", "policies": [rp("a", users=["alice"])[2]]})
+    was, now = declared_in_stack(deny, estate), declared_in_stack(estate)
+    assert [p.get("connection") for p in now] == ["b"]
+    found = access.compare(access.build(was), access.build(now), access.changed(was, now))
+    assert [(c.principal.name, c.principal.connection, c.change) for c in found] == [("alice", "b", "gains")]
+    for mark, shown in ((UNKNOWN, "(known after apply)"), (SECRET, "(secret)")):
+        for items in (mark, [rp("a", users=["alice"])[2], mark]):  # the whole list, or one item
+            m = access.build(declared_in_stack(("ResourcePolicySet", "estate", {"policies": items})))
+            unseen = [a for a in m.accesses if a.principal.name == shown]
+            assert unseen and all(a.reach.selector == () and a.via == ("estate[not seen #" + str(
+                0 if items == mark else 1) + "]",) for a in unseen), (items, m.accesses)
+            assert any(u.policy.startswith("estate[not seen") for u in m.unseen)
 
 
 # -- fail closed (issue 31): every value not seen is read as the widest access -------------------------------------
