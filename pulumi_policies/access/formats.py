@@ -172,9 +172,10 @@ RULES: dict[str, tuple[str, str, str]] = {  # kind -> (name, short description, 
 
 def fingerprint(c: Change, subject: Subject) -> str:
     """The same change of the same stack, the same fingerprint on every run (not the line: moving the declaration
-    does not reopen a code-scanning alert)."""
+    does not reopen a code-scanning alert); the approval it ends with counts (an alert dismissed for a gain behind
+    an approval is not the alert for the same gain with none)."""
     key = {"stack": f"{subject.project}/{subject.stack}", "principal": c.principal.to_json(), "change": c.change,
-           "reach": c.reach.to_json(), "via": sorted(c.via)}
+           "reach": c.reach.to_json(), "via": sorted(c.via), "gate": sorted(g.text() for g in c.after)}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 

@@ -316,9 +316,17 @@ def _orders(policies: Iterable[DeclaredPolicy], unseen: list[Unseen]) -> dict[tu
                      if _seen(item) else set() for i, item in enumerate(listed)]
         if not _seen(profile):
             positions, first_unseen = [], 0.0
-        key = (str(p.get("connection") or ""), str(profile) if _seen(profile) else ANY_PROFILE)
+        key = (_connection(p), str(profile) if _seen(profile) else ANY_PROFILE)
         out[key] = _Order(p.name, positions, first_unseen)
     return out
+
+
+def _connection(p: DeclaredPolicy) -> str:
+    """The named connection a policy is on ("" the default); one not seen is a placeholder that names no tenant."""
+    value = p.get("connection")
+    if value is None or _known(value):
+        return str(value or "")
+    return NOT_SHOWN if value == SECRET else KNOWN_AFTER_APPLY
 
 
 def _ids_of(policies: Iterable[DeclaredPolicy]) -> dict[tuple[str, str, str], set[str]]:
@@ -326,7 +334,7 @@ def _ids_of(policies: Iterable[DeclaredPolicy]) -> dict[tuple[str, str, str], se
     out: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for p in policies:
         if _is_access_policy(p):
-            connection = str(p.get("connection") or "")
+            connection = _connection(p)
             for kind, m in _members(p):
                 name, ident = (m.get("name"), m.get("id")) if isinstance(m, Mapping) else (UNKNOWN, None)
                 if not _known(name) and (name is not None or ident is not None and not _known(ident)):
@@ -399,7 +407,10 @@ def _read(p: DeclaredPolicy, ids: Mapping[tuple[str, str, str], set[str]]) -> _R
             live = live and not deny
         elif value is off:
             live = False
-    connection = str(p.get("connection") or "")
+    connection = _connection(p)
+    if connection in (KNOWN_AFTER_APPLY, NOT_SHOWN):
+        notes.append(("connection", "no Deny" if deny else f"`{connection}`: any connection"))
+        live = live and not deny
     reach = _reach(p.props, deny, notes) if live else None
     gate_notes: list[tuple[str, str]] = []
     steps = gate_steps(p.props, gate_notes)

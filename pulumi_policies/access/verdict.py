@@ -23,7 +23,7 @@ from datetime import date
 
 from .compare import Change
 from .exceptions import Entry, Exceptions
-from .model import KNOWN_AFTER_APPLY, RESOURCE
+from .model import KNOWN_AFTER_APPLY, NOT_SHOWN, RESOURCE
 
 FAIL_ON = ("new-access", "gains", "weaker-approval", "unconstrained")
 SELECTORS = ("label", "profile", "connection")
@@ -45,8 +45,8 @@ def kinds(change: Change) -> set[str]:
 def unconstrained(change: Change) -> bool:
     """Does this new access select every resource, or open a profile with no gate at all?"""
     reach = change.reach
-    if reach.profile is None:
-        return change.change != "weaker-approval" and not reach.selector
+    if reach.profile is None:  # every resource, newly, or newly with no gate at all
+        return not reach.selector and (change.change != "weaker-approval" or any(not g.steps for g in change.after))
     return any(not gate.steps for gate in change.after)
 
 
@@ -75,8 +75,8 @@ class Selector:
 
     def matches(self, change: Change) -> bool:
         reach = change.reach
-        if self.kind == "connection":
-            return change.principal.connection == self.value
+        if self.kind == "connection":  # a connection not seen may be this one
+            return change.principal.connection in (self.value, KNOWN_AFTER_APPLY, NOT_SHOWN)
         if self.kind == "profile":
             return reach.profile in (self.value, KNOWN_AFTER_APPLY)
         selector = dict(reach.selector)

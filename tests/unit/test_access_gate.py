@@ -15,6 +15,7 @@ from pulumi_policies import access
 from pulumi_policies.access import drift, exceptions, formats, verdict
 from pulumi_policies.declared import policies_of
 from pulumi_policies.preview import read_preview, read_state
+from pulumi_policies.registry import UNKNOWN
 
 TODAY = date(2026, 6, 1)
 APPROVAL = {"approval": {"approvers": {"tags": ["sre-leads"]}, "manager_approval": {"condition": "All",
@@ -71,7 +72,21 @@ def test_an_exceptions_file_in_yaml_or_json_reads_every_field():
 @pytest.mark.parametrize(("text", "said"), [
     ("- {principal: user:alice, owner: x, expires: 2027-01-01}", "entry 1 (user:alice): 'reason' is required"),
     ("- {principal: user:alice, reason: r, owner: x}", "entry 1 (user:alice): 'expires' is required"),
-    ("- {principal: user:alice, reason: r, owner: x, expires: soon}", "'expires' is a date (YYYY-MM-DD)"),
+    ("- {principal: user:alice, reason: r, owner: x, expires: soon}", "'expires' is a day, YYYY-MM-DD"),
+    ("- {principal: user:alice, reason: r, owner: x, expires: '20270331'}", "'expires' is a day, YYYY-MM-DD"),
+    ("- {principal: user:alice, reason: r, owner: x, expires: 2027-03-31 23:30:00 -10:00}", "'expires' is a day"),
+    ("- {principal: user:alice, reason: r, owner: x, expires: 2027-02-30}", "not a date: day is out of range"),
+    ("- {principal: user:alice, reason: '  ', owner: x, expires: 2027-01-01}", "'reason' is required"),
+    ('[{"principal": "user:a", "reason": "r", "owner": "x", "expires": "2027-01-01", "expires": "2099-01-01"}]',
+     "the key 'expires' is given twice"),
+    ("- {principal: 'user:(secret)', reason: r, owner: x, expires: 2027-01-01}", "could not see"),
+    ("- {principal: 'user:(known after apply)', reason: r, owner: x, expires: 2027-01-01}", "could not see"),
+    ("- {principal: user:a, connection: '(known after apply)', reason: r, owner: x, expires: 2027-01-01}",
+     "could not see"),
+    ("- {principal: user:a, reason: r, owner: x, expires: 2027-01-01, reach: {access_level: '(known after apply)'}}",
+     "'reach' names a value the review could not see"),
+    ("- {principal: user:a, reason: r, owner: x, expires: 2027-01-01, reach: {except: 5}}", "'reach.except' is a list"),
+    ("- {principal: user:a, reason: r, owner: x, expires: 2027-01-01, change: all}", "'change' is one of gains"),
     ("- {principal: alice, reason: r, owner: x, expires: 2027-01-01}", "entry 1 (alice): 'principal' is KIND:NAME"),
     ("- {principal: group:ops, reason: r, owner: x, expires: 2027-01-01}", "KIND one of user, tag"),
     ("- {principal: user:a, reason: r, owner: x, expires: 2027-01-01, polcy: read}", "unknown field 'polcy'"),
@@ -185,7 +200,7 @@ def test_sarif_is_valid_with_one_rule_per_kind_locations_and_stable_fingerprints
     subject = formats.Subject("proj", "dev", project_dir="infra",
                               positions={"read": "project:///__main__.py#12", "gated": "project:///policies/x.py#7"})
     judged = verdict.judge(found, ["gains"], (), entries(
-        "- {principal: user:alice, reason: leaving, owner: hr, expires: 2027-01-01}"), on=TODAY)
+        "- {principal: user:alice, change: loses, reason: leaving, owner: hr, expires: 2027-01-01}"), on=TODAY)
     doc = json.loads(formats.render("sarif", found, [], judged, subject, "1.2.3"))
     jsonschema.validate(doc, SCHEMA)
     run = doc["runs"][0]
@@ -279,3 +294,41 @@ def test_drift_reads_the_refreshed_outputs_of_resources_and_set_items():
     asked.clear()
     drift.unmanaged(before, after, [verdict.Selector.parse("profile:prof-ops")], lister)
     assert asked == []  # --only narrows what is listed
+
+
+def test_an_exception_accepts_only_what_it_can_be_shown_to_name():
+    """Found by an adversarial review on the real engine: an entry names a principal by what it is (a member given
+    with an id by that id, not the name beside it), one kind of change (a gain's entry does not accept the later
+    loss of its approval), and never a change with a value the review could not see."""
+    accept_alice = "- {principal: user:alice, reason: r, owner: o, expires: 2027-01-01}"
+
+    def status(before, after, text=accept_alice, kinds=("new-access",)):
+        judged = verdict.judge(compare(before, after), kinds, (), entries(text), on=TODAY)
+        return sorted((j.change.principal.name, j.change.change, j.status) for j in judged.judged)
+
+    # a member given with another id and the name "alice" is that id's member, not alice
+    impostor = ("ResourcePolicy", "ops", {"name": "ops", "members": {"users": [{"name": "alice", "id": "u-mallory"}]},
+                                          "resource_labels": {}, "access_level": "admin"})
+    assert status([], [impostor]) == [("u-mallory", "gains", "fails")]
+    # alice's gain is accepted, the later loss of its approval is another finding
+    assert status([], [rp("read", ["alice"], condition=APPROVAL)]) == [("alice", "gains", "accepted")]
+    assert status([rp("read", ["alice"], condition=APPROVAL)], [rp("read", ["alice"])]) == [
+        ("alice", "weaker-approval", "fails")]
+    assert status([rp("read", ["alice"], condition=APPROVAL)], [rp("read", ["alice"])],
+                  "- {principal: user:alice, change: weaker-approval, reason: r, owner: o, expires: 2027-01-01}") == [
+        ("alice", "weaker-approval", "accepted")]
+    # a reach or a connection not seen: alice's entry does not accept it
+    assert status([], [rp("read", ["alice"], access_level=UNKNOWN)]) == [("alice", "gains", "fails")]
+    assert status([], [rp("read", ["alice"], connection=UNKNOWN)]) == [("alice", "gains", "fails")]
+    # and --only connection:NAME keeps a change whose connection is not seen
+    judged = verdict.judge(compare([], [rp("read", ["bob"], connection=UNKNOWN)]), ["new-access"],
+                           [verdict.Selector.parse("connection:tenant-b")])
+    assert judged.failed
+
+
+def test_a_sarif_fingerprint_counts_the_approval_a_change_ends_with():
+    subject = formats.Subject("proj", "dev")
+    [gated] = compare([], [rp("read", ["bob"], condition=APPROVAL)])
+    [open_] = compare([], [rp("read", ["bob"])])
+    assert (gated.principal, gated.change, gated.reach) == (open_.principal, open_.change, open_.reach)
+    assert formats.fingerprint(gated, subject) != formats.fingerprint(open_, subject)
