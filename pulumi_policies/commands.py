@@ -321,9 +321,10 @@ def _drift(args: argparse.Namespace) -> tuple[list[Any], list[Any], Any]:
     args.run = True
     preview = _preview(args, ("--refresh", "--show-sames"))
     state = _read_state(args, preview, required=True)
-    changes, unseen, before, after = drift.drift(preview, state)
     try:
         connections.configure_from_stack(stacks.select(args.stack or preview.stack, args.cwd))
+        changes, unseen, before, after = drift.drift(
+            preview, state, lambda before, after: drift.orders_outside(before, after, args.only or ()))
         unmanaged, _ = drift.unmanaged(before, after, args.only or ())
     except (PolicyAPIError, connections.ConfigurationError) as exc:
         raise CommandFailed(f"cannot list the policies in the stack's scope: {exc}") from None

@@ -11,6 +11,9 @@ Two parts, neither of which writes anything (no state, no server):
 - **Unmanaged policies**: every policy on the tenant inside the stack's scope (the profiles it manages policies in;
   the resource policies of each connection its policies use), narrowed by ``--only``, that no resource of the stack
   manages (by remote id), each with the reach it gives.
+- **Policy orders outside the code**: a profile the stack manages policies in, without a ``ProfilePolicyOrder`` of
+  the stack, whose prioritisation is on on the tenant (switched on by hand): the tenant's order is part of the
+  tenant's side, so an Allow it puts ahead of a Deny is access gained outside the code.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from typing import Any
 
 from ..declared import DeclaredPolicy, normalise
 from ..preview import Preview, Record, State
-from ..registry import CONNECTION, ITEMS, SPECS, item_spec
+from ..registry import CONNECTION, ITEMS, SPECS, TYPE_PREFIX, item_spec
 from .compare import Change, changed, compare
 from .documents import Resources, _ours, declared
-from .model import Unseen, build, member_ids
+from .model import ORDER_KIND, Unseen, build, member_ids
 from .verdict import UNMANAGED, Selector
 
 _SCOPE = ("connection", "profile_id", *(f for spec in SPECS.values() for f in spec.scope_fields))
@@ -127,10 +130,49 @@ def unmanaged(before: Resources, after: Resources, only: Sequence[Selector] = ()
     return sorted(changes, key=lambda c: (c.principal.sort_key(), c.via, c.reach.text())), list(found.values())
 
 
-def drift(preview: Preview, state: State) -> tuple[list[Change], list[Unseen], Resources, Resources]:
-    """The access changes from the state to the tenant now (a refresh preview), the values not seen, and both
-    sides' resources."""
+OrderLister = Callable[[str, str | None], list[str] | None]
+
+
+def _tenant_order(profile_id: str, connection: str | None) -> list[str] | None:
+    """The profile's policy ids by priority where its prioritisation is on on the tenant, else None."""
+    from .. import connections
+    from ..client.resource_manager import ProfileOrdering
+
+    ordering = ProfileOrdering(connections.resource_manager_client(connection), profile_id)
+    profile = ordering.profile()
+    if profile is None or profile.get("policyOrderingEnabled") is not True:
+        return None
+    return [str(item["id"]) for item in ordering.by_priority()]
+
+
+def orders_outside(before: Resources, after: Resources, only: Sequence[Selector] = (),
+                   lister: OrderLister = _tenant_order) -> Resources:
+    """The tenant's policy order of each profile the stack manages policies in but orders with no
+    ``ProfilePolicyOrder``, where prioritisation is on: as resources of the tenant's side (``<profile> order on the
+    tenant``)."""
+    managed = [*declared(before), *declared(after)]
+    ordered = {(str(p.get(CONNECTION) or ""), str(p.get("profile_id"))) for p in managed if p.kind == ORDER_KIND}
+    out: Resources = {}
+    for kind, scope, connection in scopes(managed, only):
+        profile_id = scope.get("profile_id")
+        if kind != "ProfilePolicy" or profile_id is None or (connection or "", profile_id) in ordered:
+            continue
+        ids = lister(profile_id, connection)
+        if ids:
+            name = f"{profile_id} order on the tenant"
+            out[f"urn:pulumi:tenant::tenant::{TYPE_PREFIX}{ORDER_KIND}::{name}"] = (TYPE_PREFIX + ORDER_KIND, {
+                "profile_id": profile_id, "policies": ids, "policy_ids": ids, "enabled": True,
+                **({CONNECTION: connection} if connection else {})})
+    return out
+
+
+def drift(preview: Preview, state: State, outside: Callable[[Resources, Resources], Resources] | None = None
+          ) -> tuple[list[Change], list[Unseen], Resources, Resources]:
+    """The access changes from the state to the tenant now (a refresh preview; with `outside`, what it adds to the
+    tenant's side from the tenant itself: ``orders_outside``), the values not seen, and both sides' resources."""
     before, after = refreshed(preview, state)
+    if outside is not None:
+        after = {**after, **outside(before, after)}
     was, now = declared(before), declared(after)
     ids = member_ids(was, now)
     old, new = build(was, ids), build(now, ids)

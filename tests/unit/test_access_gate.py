@@ -296,6 +296,40 @@ def test_drift_reads_the_refreshed_outputs_of_resources_and_set_items():
     assert asked == []  # --only narrows what is listed
 
 
+def test_drift_reads_a_policy_order_switched_on_outside_the_code():
+    """Found by an adversarial review on the real engine: prioritisation switched on by hand in a profile the stack
+    orders with no ProfilePolicyOrder puts an Allow ahead of a Deny: access gained outside the code."""
+    prefix, pp_type = "urn:pulumi:dev::proj::", "pulumi-python:dynamic/pulumi_policies:ProfilePolicy"
+    allow = {"name": "eng-all", "profile_id": "prof-eng", "members": {"users": [{"name": "bob"}]}, "policy_id": "a1"}
+    deny = {"name": "no-bob", "profile_id": "prof-eng", "members": {"users": [{"name": "bob"}]}, "policy_id": "d1",
+            "access_type": "Deny"}
+    records = [_record(prefix + pp_type + "::" + p["name"], pp_type, p, p) for p in (allow, deny)]
+    state = read_state({"version": 3, "deployment": {"resources": records}})
+    stack = {"op": "same", "urn": prefix + "pulumi:pulumi:Stack::proj-dev", "newState": {"type": "pulumi:pulumi:Stack"}}
+    preview = read_preview({"steps": [stack, *({"op": "same", "urn": r["urn"], "oldState": r, "newState": r}
+                                               for r in records)]})
+    asked = []
+
+    def tenant(order):
+        def lister(profile_id, connection):
+            asked.append((profile_id, connection))
+            return order
+        return lambda before, after: drift.orders_outside(before, after, (), lister)
+    changes, *_ = drift.drift(preview, state, tenant(["a1", "d1"]))
+    assert asked == [("prof-eng", None)]
+    assert [(c.principal.name, c.change, c.via) for c in changes] == [("bob", "gains", ["prof-eng order on the tenant"])]
+    assert drift.drift(preview, state, tenant(["d1", "a1"]))[0] == []  # the Deny first: nothing gained
+    assert drift.drift(preview, state, tenant(None))[0] == []  # prioritisation off
+    order = {"profile_id": "prof-eng", "policies": ["d1", "a1"], "policy_ids": ["d1", "a1"], "enabled": True}
+    ordered = [*records, _record(prefix + "pulumi-python:dynamic/pulumi_policies:ProfilePolicyOrder::o",
+                                 "pulumi-python:dynamic/pulumi_policies:ProfilePolicyOrder", order, order)]
+    asked.clear()
+    drift.drift(read_preview({"steps": [stack, *({"op": "same", "urn": r["urn"], "oldState": r, "newState": r}
+                                                 for r in ordered)]}),
+                read_state({"version": 3, "deployment": {"resources": ordered}}), tenant(["a1", "d1"]))
+    assert asked == []  # an order the stack manages: its own refresh shows it
+
+
 def test_an_exception_accepts_only_what_it_can_be_shown_to_name():
     """Found by an adversarial review on the real engine: an entry names a principal by what it is (a member given
     with an id by that id, not the name beside it), one kind of change (a gain's entry does not accept the later
