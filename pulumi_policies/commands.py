@@ -284,7 +284,7 @@ def cmd_access(args: argparse.Namespace) -> int:
         subject = formats.Subject(preview.project, preview.stack, False, args.cwd, formats.positions(
             {r.name: r.source_position for r in (state.resources.values() if state is not None else ())},
             {s.name: s.new.source_position for s in preview.steps if s.new is not None}))
-    judged = verdict.judge(changes, args.fail_on or (), args.only or (), accepted)
+    judged = verdict.judge(changes, args.fail_on or (), args.only or (), accepted, unseen=unseen)
     try:
         ours = version("pulumi_policies")
     except PackageNotFoundError:

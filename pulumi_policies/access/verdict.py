@@ -23,7 +23,7 @@ from datetime import date
 
 from .compare import Change
 from .exceptions import Entry, Exceptions
-from .model import KNOWN_AFTER_APPLY, NOT_SHOWN, RESOURCE
+from .model import KNOWN_AFTER_APPLY, NOT_SHOWN, RESOURCE, Unseen
 
 FAIL_ON = ("new-access", "gains", "weaker-approval", "unconstrained")
 SELECTORS = ("label", "profile", "connection")
@@ -119,17 +119,20 @@ class Verdict:
 
 
 def judge(changes: Iterable[Change], fail_on: Sequence[str] = (), only: Sequence[Selector] = (),
-          exceptions: Exceptions | None = None, on: date | None = None) -> Verdict:
-    """Each change judged: whether it fails the gate, which exception accepts it; and the exceptions left unused."""
+          exceptions: Exceptions | None = None, on: date | None = None, unseen: Iterable[Unseen] = ()) -> Verdict:
+    """Each change judged: whether it fails the gate, which exception accepts it; and the exceptions left unused.
+    No exception accepts a change caused by a policy with a value the review could not see (`unseen`): what it
+    accepted may not be what the change is."""
     from .exceptions import today
 
     on = on or today()
     entries = exceptions.entries if exceptions else []
+    hidden = {u.policy for u in unseen}
     used: set[int] = set()
     judged = []
     for change in changes:
         gated = bool(kinds(change) & set(fail_on)) and (not only or any(s.matches(change) for s in only))
-        matching = [e for e in entries if e.matches(change)]
+        matching = [e for e in entries if e.matches(change)] if hidden.isdisjoint(change.via) else []
         used |= {e.number for e in matching}
         live = [e for e in matching if not e.expired(on)]
         judged.append(Judged(change, gated, live[0] if live else None,

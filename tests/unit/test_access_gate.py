@@ -366,3 +366,14 @@ def test_a_sarif_fingerprint_counts_the_approval_a_change_ends_with():
     [open_] = compare([], [rp("read", ["bob"])])
     assert (gated.principal, gated.change, gated.reach) == (open_.principal, open_.change, open_.reach)
     assert formats.fingerprint(gated, subject) != formats.fingerprint(open_, subject)
+
+
+def test_no_exception_accepts_a_change_of_a_policy_with_values_not_seen():
+    kind, name, props = rp("read", ["alice"], labels={"env": [UNKNOWN]})  # read as any env: every resource
+    now = policies_of(kind, name, props)
+    model = access.build(now)
+    found = access.compare(access.AccessModel(), model, access.changed([], now))
+    entry = entries("- {principal: user:alice, policy: read, reason: r, owner: o, expires: 2027-01-01}")
+    assert verdict.judge(found, ["new-access"], (), entry, on=TODAY).failed is False  # blind: it would accept
+    judged = verdict.judge(found, ["new-access"], (), entry, on=TODAY, unseen=model.unseen)
+    assert judged.failed and [e.number for e in judged.unused] == [1]
