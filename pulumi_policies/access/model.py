@@ -277,11 +277,22 @@ class _Order:
     positions: list[set[str]]  # each position as the names and ids it is known by (empty: not seen)
     unseen_from: float         # the first position not seen (inf: every one seen)
 
-    def rank(self, known_as: set[str]) -> Rank:
+    def rank(self, known_as: set[str], identified: bool = True, claimed: frozenset[int] = frozenset()) -> Rank:
+        """Where a policy known by `known_as` ranks: (earliest, latest). A policy whose id is not known (`identified`
+        False) may also be any position that no policy of the model is known by (`claimed` are those that one is):
+        the order may list it by the id nobody here can read yet."""
         at = next((float(i) for i, names in enumerate(self.positions) if names & known_as), None)
         if at is not None:
             return (at, at)
-        return (min(self.unseen_from, float(len(self.positions))), math.inf)  # not listed, or at a position not seen
+        earliest = min(self.unseen_from, float(len(self.positions)))  # not listed, or at a position not seen
+        if not identified:
+            earliest = min([earliest, *(float(i) for i in range(len(self.positions)) if i not in claimed)])
+        return (earliest, math.inf)
+
+    def claimed(self, reads: Iterable[_Read]) -> frozenset[int]:
+        """The positions some policy of the model is known by."""
+        known = [r.known_as for r in reads]
+        return frozenset(i for i, names in enumerate(self.positions) if any(names & k for k in known))
 
 
 ANY_PROFILE = "*"  # an order whose profile is not seen: it may order any profile
@@ -391,6 +402,7 @@ class _Read:
     connection: str
     known_as: frozenset[str]                     # its name and id, as an order lists it
     principals: tuple[Principal, ...]
+    identified: bool = True                      # its id is known (else an order may list it by an id not read)
 
 
 def _read(p: DeclaredPolicy, ids: Mapping[tuple[str, str, str], set[str]]) -> _Read:
@@ -430,8 +442,11 @@ def _read(p: DeclaredPolicy, ids: Mapping[tuple[str, str, str], set[str]]) -> _R
                 if deny:
                     continue  # denies no one: not even the placeholder an Allow's unseen member is read as
             held.append(principal)
+    if not _seen(p.get("name")):
+        unseen.append(Unseen(p.name, "name", "may be any position of its profile's order"))
     return _Read(tuple(unseen), reach, Gate.of(steps), deny, connection,
-                 frozenset(str(v) for v in (p.get("name"), p.get("policy_id")) if _known(v)), tuple(held))
+                 frozenset(str(v) for v in (p.get("name"), p.get("policy_id")) if _known(v)), tuple(held),
+                 _known(p.get("policy_id")))
 
 
 Memo = dict[int, tuple[DeclaredPolicy, "_Read | None"]]  # id(policy) -> (the policy, what it gives): repeated builds
@@ -452,6 +467,9 @@ def build(policies: Iterable[DeclaredPolicy], ids: Mapping[tuple[str, str, str],
     for p in policies:
         if id(p) not in memo:
             memo[id(p)] = (p, _read(p, ids) if _is_access_policy(p) else None)
+    reads = [r for p in policies if (r := memo[id(p)][1]) is not None]
+    claimed = {key: order.claimed(reads) for key, order in orders.items()}
+    for p in policies:
         read = memo[id(p)][1]
         if read is None:
             continue
@@ -459,10 +477,11 @@ def build(policies: Iterable[DeclaredPolicy], ids: Mapping[tuple[str, str, str],
         if read.reach is None:
             continue
         rank = UNORDERED
-        order = orders.get((read.connection, str(read.reach.profile))) or orders.get((read.connection, ANY_PROFILE)) \
-            if read.reach.profile is not None else None
+        key = (read.connection, str(read.reach.profile))
+        key = key if key in orders else (read.connection, ANY_PROFILE)
+        order = orders.get(key) if read.reach.profile is not None else None
         if order is not None:
-            rank = order.rank(set(read.known_as))
+            rank = order.rank(set(read.known_as), read.identified, claimed[key])
         for principal in read.principals:
             if only is None or principal == only:
                 grants[principal].append(_Grant(principal, read.reach, read.gate, p.name, read.deny, rank))

@@ -144,8 +144,8 @@ def _sample(n: int) -> list[tuple[dict, dict, dict]]:
 RECORDED = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "engine-soundness").glob("*.json.gz"))
 
 
-# Recorded steps that change no one's access (a policy moved from a single resource into a set on its connection).
-NOTHING_CHANGES = ("adversarial-move-single-to-set-conn-b",)
+# Recorded steps that change no one's access: a policy moved into a set on its connection, out of a set, between sets.
+NOTHING_CHANGES = ("adversarial-move-single-to-set-conn-b", "adversarial-move-set-to-set", "adversarial-move-set-to-single")
 
 
 def recorded_steps() -> list[tuple[str, dict, dict, dict]]:
