@@ -289,9 +289,8 @@ class _Order:
             earliest = min([earliest, *(float(i) for i in range(len(self.positions)) if i not in claimed)])
         return (earliest, math.inf)
 
-    def claimed(self, reads: Iterable[_Read]) -> frozenset[int]:
-        """The positions some policy of the model is known by."""
-        known = [r.known_as for r in reads]
+    def claimed(self, known: list[frozenset[str]]) -> frozenset[int]:
+        """The positions some policy of its profile is known by (`known`: each policy's names and id)."""
         return frozenset(i for i, names in enumerate(self.positions) if any(names & k for k in known))
 
 
@@ -467,8 +466,9 @@ def build(policies: Iterable[DeclaredPolicy], ids: Mapping[tuple[str, str, str],
     for p in policies:
         if id(p) not in memo:
             memo[id(p)] = (p, _read(p, ids) if _is_access_policy(p) else None)
-    reads = [r for p in policies if (r := memo[id(p)][1]) is not None]
-    claimed = {key: order.claimed(reads) for key, order in orders.items()}
+    claimed = {(connection, profile): order.claimed([
+        r.known_as for p in policies if (r := memo[id(p)][1]) is not None and _connection(p) == connection
+        and (profile == ANY_PROFILE or str(p.get("profile_id")) == profile)]) for (connection, profile), order in orders.items()}
     for p in policies:
         read = memo[id(p)][1]
         if read is None:

@@ -264,6 +264,23 @@ def test_an_order_position_not_seen_is_never_filled_from_the_old_list():
     assert any(u.field == "policies[0]" for u in unseen)
 
 
+def test_a_policy_whose_id_is_not_known_may_hold_any_position_no_policy_of_its_profile_is_known_by():
+    deny = pp("deny", users=["a"], access_type="Deny", policy_id="id-deny")
+    other = pp("x", profile="prof-ops", policy_id="id-x")  # the same name in another profile claims nothing here
+    order = ("ProfilePolicyOrder", "order", {"profile_id": "prof-eng", "policies": ["id-deny", "id-allow"],
+                                             "policy_ids": ["id-deny", "id-allow"]})
+    # a set's policy (no id in the documents) listed by id, and a policy whose name is known only after apply
+    unnamed = ("ProfilePolicy", "allow", {**pp("allow", users=["a"])[2], "name": UNKNOWN})
+    for allow in (pp("allow", users=["a"]), unnamed):
+        moved = ("ProfilePolicyOrder", "order", {"profile_id": "prof-eng", "policies": ["id-allow", "id-deny"]})
+        found, _ = verdict([allow, deny, other, order], [allow, deny, other, moved])
+        assert [(c.change, c.principal.name) for c in found] == [("gains", "a")], (allow, found)
+    named = ("ProfilePolicyOrder", "order", {"profile_id": "prof-eng", "policies": ["x", "deny"]})
+    found, unseen = verdict([pp("allow", users=["a"], policy_id="id-allow"), deny, other, order],
+                            [unnamed, deny, other, named])
+    assert [(c.change, c.principal.name) for c in found] == [("gains", "a")] and any(u.field == "name" for u in unseen)
+
+
 def test_every_gate_step_has_an_order_and_what_is_not_shown_stricter_is_weaker():
     def step(**settings):
         return pp("p", users=["a"], settings=[settings])
