@@ -35,8 +35,10 @@ class Estate:
             self.items[item["type"]].append(item["args"])
 
     def declare(self, extra: dict[str, Any] | None = None) -> Estate:
+        # The resource policy set last: the create that the faults fail is its, and an update stops starting steps
+        # at the first failure, so the other two sets must have started by then (registered first, they have).
         sets = [{"type": f"{kind}Set", "name": SET_OF[kind], "args": {"policies": items}}
-                for kind, items in self.items.items()]
+                for kind, items in sorted(self.items.items(), key=lambda kv: kv[0] == "ResourcePolicy")]
         self.ps.declare(*sets, *([extra] if extra else []))
         return self
 
