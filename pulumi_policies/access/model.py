@@ -279,7 +279,7 @@ class _Order:
 
     def rank(self, known_as: set[str], identified: bool = True, claimed: frozenset[int] = frozenset()) -> Rank:
         """Where a policy known by `known_as` ranks: (earliest, latest). A policy whose id is not known (`identified`
-        False) may also be any position that no policy of the model is known by (`claimed` are those that one is):
+        False) may also be any position that no policy of its profile is known by (`claimed` are those that one is):
         the order may list it by the id nobody here can read yet."""
         at = next((float(i) for i, names in enumerate(self.positions) if names & known_as), None)
         if at is not None:
