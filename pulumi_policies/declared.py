@@ -12,7 +12,7 @@ from typing import Any
 
 from .models import Marker, fields_with
 from .models.canonical import python_keys
-from .registry import ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, ResourceSpec, item_key, item_label, item_spec, items_of
+from .registry import CONNECTION, ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, ResourceSpec, item_key, item_label, item_spec, items_of
 
 
 @dataclass(frozen=True)
@@ -128,11 +128,11 @@ def policies_of(kind: str, name: str, props: Mapping[str, Any]) -> list[Declared
         return [normalise(kind, name, props)]
     raw = props.get(ITEMS)
     out = []
-    connection = props.get("connection")  # the set's: its items are on its connection
+    connection = props.get(CONNECTION)  # the set's: its items are on its connection
     for index, item in enumerate(items_of(raw) or []):
         if isinstance(item, Mapping):
-            if connection is not None and "connection" not in item:
-                item = {**item, "connection": connection}
+            if connection is not None and CONNECTION not in item:
+                item = {**item, CONNECTION: connection}
             policy = normalise(spec.kind, "", item)  # Python names: the key's fields read as the provider keys them
             try:
                 key = item_key(spec, {f: policy.get(f) for f in (*spec.scope_fields, *spec.natural_key)}) or f"#{index}"

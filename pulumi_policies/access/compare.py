@@ -10,7 +10,7 @@ from typing import Any
 
 from ..declared import DeclaredPolicy
 from .gate import Gate, at_least
-from .model import ACCESS_FIELDS, ORDER_KIND, AccessModel, Memo, Principal, Reach, build, principals
+from .model import ACCESS_FIELDS, ORDER_KIND, AccessModel, Memo, Principal, Reach, build, members_not_seen, principals
 
 CHANGES = ("gains", "weaker-approval", "loses", "stronger-approval")  # the order a report lists them in
 NEW_ACCESS = ("gains", "weaker-approval")
@@ -37,7 +37,7 @@ def compare(before: AccessModel, after: AccessModel, changed: set[str] | None = 
     policies that cause it (those of `changed` among the ones involved, when known)."""
     was, now = before.by_principal(), after.by_principal()
     # (policy, principal kind) whose members `after` could not see: who held reach through it may hold it still
-    unsure = {(u.policy, u.field[len("members ("):-1]) for u in after.unseen if u.field.startswith("members (")}
+    unsure = members_not_seen(after.unseen)
     denies = defaultdict(list)
     for d in [*before.denies, *after.denies]:
         denies[d.principal].append(d)

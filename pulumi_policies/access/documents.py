@@ -8,7 +8,7 @@ from typing import Any
 from ..declared import DeclaredPolicy, normalise, policies_of
 from ..engine_state import parse_urn
 from ..preview import SECRET, Preview, State, read_preview, read_state
-from ..registry import ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, item_label, item_spec, items_of, set_kinds
+from ..registry import CONNECTION, ITEMS, SPECS, TYPE_PREFIX, UNKNOWN, ResourceSpec, item_label, item_spec, items_of, set_kinds
 from .model import ORDER_KIND
 
 Resources = dict[str, tuple[str, dict[str, Any]]]  # urn -> (type, inputs with the ids the outputs add)
@@ -59,8 +59,9 @@ def resources_of_preview(preview: Preview | Mapping[str, Any], state: Resources 
             recorded = before.get(was, ("", {}))[1]
             if was != step.urn:  # renamed (an alias): the resource is no longer under its old name
                 after.pop(was, None)
-            if _items_unseen(step.new.type, props):  # a set's items not seen: its Allows may hold still
-                props[ITEMS] = [*_allows(recorded.get(ITEMS)), props.get(ITEMS)]
+            spec = item_spec(step.new.type.removeprefix(TYPE_PREFIX))
+            if spec is not None and props.get(ITEMS) is not None and items_of(props[ITEMS]) is None:
+                props[ITEMS] = [*_allows(spec, recorded.get(ITEMS)), props[ITEMS]]  # not seen: its Allows may hold
             if step.op not in ("replace", "create-replacement"):
                 for key in ("consumer", *_FROM_OUTPUTS):
                     if key in _POSITIONAL and props.get("policies") != recorded.get("policies"):
@@ -71,16 +72,10 @@ def resources_of_preview(preview: Preview | Mapping[str, Any], state: Resources 
     return before, after
 
 
-def _items_unseen(type_: str, props: Mapping[str, Any]) -> bool:
-    """Is this a policy set whose list of policies is not seen (unknown at preview, or secret)?"""
-    return item_spec(type_.removeprefix(TYPE_PREFIX)) is not None and items_of(props.get(ITEMS)) is None \
-        and props.get(ITEMS) is not None
-
-
-def _allows(items: Any) -> list[Any]:
+def _allows(spec: ResourceSpec, items: Any) -> list[Any]:
     """The items of a set that are not a Deny, as a state recorded them."""
     return [i for i in items_of(items) or [] if isinstance(i, Mapping)
-            and i.get("access_type", i.get("accessType")) != "Deny"]
+            and normalise(spec.kind, "", i).get("access_type") != "Deny"]
 
 
 def declared(resources: Resources) -> list[DeclaredPolicy]:
@@ -101,5 +96,5 @@ def declared(resources: Resources) -> list[DeclaredPolicy]:
                 mark = item if item == SECRET else UNKNOWN
                 out.append(normalise(spec.kind, item_label(name, f"not seen #{index}"), {
                     "members": mark, **{f: mark for f in spec.scope_fields},
-                    **({"connection": props["connection"]} if props.get("connection") is not None else {})}))
+                    **({CONNECTION: props[CONNECTION]} if props.get(CONNECTION) is not None else {})}))
     return out

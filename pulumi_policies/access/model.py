@@ -331,6 +331,16 @@ def _orders(policies: Iterable[DeclaredPolicy], unseen: list[Unseen]) -> dict[tu
     return out
 
 
+_MEMBERS = "members ({})"  # the field of an Unseen for a policy's members of one kind
+
+
+def members_not_seen(unseen: Iterable[Unseen]) -> set[tuple[str, str]]:
+    """(policy, principal kind) of each policy whose members of that kind were not seen."""
+    prefix, suffix = _MEMBERS.split("{}")
+    return {(u.policy, u.field[len(prefix):-len(suffix)]) for u in unseen
+            if u.field.startswith(prefix) and u.field.endswith(suffix)}
+
+
 def _connection(p: DeclaredPolicy) -> str:
     """The named connection a policy is on ("" the default); one not seen is a placeholder that names no tenant."""
     value = p.get("connection")
@@ -386,8 +396,7 @@ def principals(policy: DeclaredPolicy, ids: Mapping[tuple[str, str, str], set[st
     """The principals a policy names (as ``build`` names them; none for a policy that grants nothing)."""
     if not _is_access_policy(policy):
         return set()
-    connection = str(policy.get("connection") or "")
-    return {_principal(kind, m, connection, ids) for kind, m in _members(policy)}
+    return {_principal(kind, m, _connection(policy), ids) for kind, m in _members(policy)}
 
 
 @dataclass(frozen=True)
@@ -436,7 +445,7 @@ def _read(p: DeclaredPolicy, ids: Mapping[tuple[str, str, str], set[str]]) -> _R
         for kind, m in _members(p):
             principal = _principal(kind, m, connection, ids)
             if principal.name in (KNOWN_AFTER_APPLY, NOT_SHOWN):
-                unseen.append(Unseen(p.name, f"members ({kind})", "no Deny" if deny else
+                unseen.append(Unseen(p.name, _MEMBERS.format(kind), "no Deny" if deny else
                                      f"a principal `{principal.name}` who gains it"))
                 if deny:
                     continue  # denies no one: not even the placeholder an Allow's unseen member is read as
@@ -466,9 +475,7 @@ def build(policies: Iterable[DeclaredPolicy], ids: Mapping[tuple[str, str, str],
     for p in policies:
         if id(p) not in memo:
             memo[id(p)] = (p, _read(p, ids) if _is_access_policy(p) else None)
-    claimed = {(connection, profile): order.claimed([
-        r.known_as for p in policies if (r := memo[id(p)][1]) is not None and _connection(p) == connection
-        and (profile == ANY_PROFILE or str(p.get("profile_id")) == profile)]) for (connection, profile), order in orders.items()}
+    claimed = {key: order.claimed(_known_in(key, policies, memo)) for key, order in orders.items()}
     for p in policies:
         read = memo[id(p)][1]
         if read is None:
@@ -489,6 +496,13 @@ def build(policies: Iterable[DeclaredPolicy], ids: Mapping[tuple[str, str, str],
     for principal, held in grants.items():
         _evaluate(principal, held, model)
     return model
+
+
+def _known_in(key: tuple[str, str], policies: list[DeclaredPolicy], memo: Memo) -> list[frozenset[str]]:
+    """The names and ids of the access policies of an order's (connection, profile)."""
+    connection, profile = key
+    return [read.known_as for p in policies if (read := memo[id(p)][1]) is not None and _connection(p) == connection
+            and (profile == ANY_PROFILE or str(p.get("profile_id")) == profile)]
 
 
 def _evaluate(principal: Principal, held: list[_Grant], model: AccessModel) -> None:
